@@ -1,0 +1,1 @@
+"""Simulator: writes run folders the way the real NeuroMF training callback does."""
