@@ -1,0 +1,95 @@
+"""Flatten one epoch record into dotted metric names.
+
+``{"velocity_norms": {"u_norm": 1.2}}`` becomes ``velocity_norms.u_norm``; lists are indexed
+(``per_channel_loss.0``), so ``generated_samples.stats.nfe_1.std.2`` is a metric like any other.
+Unknown keys are kept: whatever a run logs is worth plotting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from neuromf_tui.data.values import int_to_float, text_to_float
+
+MAX_DEPTH = 12
+"""Nesting deeper than this is not telemetry; it is cut off to bound the work per record."""
+
+
+def flatten_record(
+    record: dict[str, Any], numbers: dict[str, float], texts: dict[str, str] | None = None
+) -> None:
+    """Write every numeric leaf of ``record`` into ``numbers`` under its dotted name.
+
+    Strings that are numbers in disguise are converted; genuine text goes to ``texts`` when it
+    is given. ``None`` becomes NaN, so "logged but empty" still shows up as a metric.
+    """
+    for key, value in record.items():
+        name = key if type(key) is str else str(key)
+        tp = type(value)
+        if tp is float:
+            numbers[name] = value
+        elif tp is dict:
+            _flatten_nested(value, name, numbers, texts, 1)
+        else:
+            _flatten_leaf(value, tp, name, numbers, texts, 1)
+
+
+def _flatten_nested(
+    mapping: dict[str, Any],
+    prefix: str,
+    numbers: dict[str, float],
+    texts: dict[str, str] | None,
+    depth: int,
+) -> None:
+    if depth > MAX_DEPTH:
+        return
+    for key, value in mapping.items():
+        name = f"{prefix}.{key}"
+        tp = type(value)
+        if tp is float:
+            numbers[name] = value
+        elif tp is dict:
+            _flatten_nested(value, name, numbers, texts, depth + 1)
+        else:
+            _flatten_leaf(value, tp, name, numbers, texts, depth + 1)
+
+
+def _flatten_leaf(
+    value: Any,
+    tp: type,
+    name: str,
+    numbers: dict[str, float],
+    texts: dict[str, str] | None,
+    depth: int,
+) -> None:
+    if tp is int or tp is bool:
+        numbers[name] = int_to_float(value)
+    elif tp is str:
+        number = text_to_float(value)
+        if number is not None:
+            numbers[name] = number
+        elif texts is not None:
+            texts[name] = value
+    elif value is None:
+        numbers[name] = math.nan
+    elif tp is list:
+        if depth > MAX_DEPTH:
+            return
+        for index, item in enumerate(value):
+            item_name = f"{name}.{index}"
+            item_tp = type(item)
+            if item_tp is float:
+                numbers[item_name] = item
+            elif item_tp is dict:
+                _flatten_nested(item, item_name, numbers, texts, depth + 1)
+            else:
+                _flatten_leaf(item, item_tp, item_name, numbers, texts, depth + 1)
+
+
+def iter_flat(record: dict[str, Any]) -> Iterator[tuple[str, float]]:
+    """Yield ``(name, value)`` for every numeric leaf; a convenience for tests and tools."""
+    numbers: dict[str, float] = {}
+    flatten_record(record, numbers)
+    yield from numbers.items()

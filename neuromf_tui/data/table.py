@@ -1,0 +1,215 @@
+"""A run's metrics as columns: one float64 array per metric over the sorted epochs.
+
+Columns grow in place (capacity doubling), so taking in one more epoch costs the same on a
+5,000-epoch run as on a 50-epoch one. Every metric has a value at every epoch row: NaN where
+the epoch did not log it (sparse validation, periodic or sample metrics, older runs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_MIN_CAPACITY = 64
+
+
+class RunTable:
+    """Columnar per-epoch table with O(1) amortised appends and ordered inserts."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._cap = _MIN_CAPACITY
+        self._epochs = np.zeros(self._cap, dtype=np.int64)
+        self._cols: dict[str, np.ndarray] = {}
+        self.version = 0
+        """Bumped on every change, so views can tell whether to redraw."""
+
+    # --- reading -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._n
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._cols
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The column ``name`` over the sorted epochs (a read-only view, NaN where absent)."""
+        view = self._cols[name][: self._n]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """Sorted, unique epoch numbers (a read-only view)."""
+        view = self._epochs[: self._n]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def names(self) -> list[str]:
+        """Metric names in the order they were first seen."""
+        return list(self._cols)
+
+    @property
+    def last_epoch(self) -> int | None:
+        return int(self._epochs[self._n - 1]) if self._n else None
+
+    def get(self, name: str) -> np.ndarray | None:
+        return self[name] if name in self._cols else None
+
+    def columns(self) -> Mapping[str, np.ndarray]:
+        """All columns as read-only views, keyed by name."""
+        return {name: self[name] for name in self._cols}
+
+    def items(self) -> Iterator[tuple[str, np.ndarray]]:
+        for name in self._cols:
+            yield name, self[name]
+
+    def row(self, epoch: int) -> dict[str, float] | None:
+        """Every logged value at ``epoch`` (absent metrics left out), or None."""
+        index = self.index_of(epoch)
+        if index is None:
+            return None
+        out: dict[str, float] = {}
+        for name, col in self._cols.items():
+            value = float(col[index])
+            if not math.isnan(value):
+                out[name] = value
+        return out
+
+    def index_of(self, epoch: int) -> int | None:
+        position = int(np.searchsorted(self._epochs[: self._n], epoch))
+        if position < self._n and self._epochs[position] == epoch:
+            return position
+        return None
+
+    def derived(self) -> dict[str, np.ndarray]:
+        """The catalogue's derived metrics (ratios, shares) computed from the columns."""
+        from neuromf_tui.data.catalogue import derive
+
+        return derive(self.columns())
+
+    def to_frame(self, *, with_derived: bool = True) -> pd.DataFrame:
+        """The table as a pandas DataFrame indexed by epoch (pandas imported only here)."""
+        import pandas as pd
+
+        data: dict[str, np.ndarray] = {name: col.copy() for name, col in self.items()}
+        if with_derived:
+            for name, col in self.derived().items():
+                data.setdefault(name, col)
+        frame = pd.DataFrame(data, index=pd.Index(self.epochs.copy(), name="epoch"))
+        return frame
+
+    # --- writing -------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def load(self, rows: Iterable[tuple[int, dict[str, float]]]) -> None:
+        """Replace the content with ``rows`` (epoch, flat values), sorted by epoch.
+
+        Rows that share their key layout (almost all of a run) are stacked into one 2-D array
+        at C speed instead of being written value by value.
+        """
+        ordered = sorted(rows, key=lambda item: item[0])
+        n = len(ordered)
+        cap = max(_MIN_CAPACITY, 1 << max(0, (n - 1)).bit_length())
+        epochs = np.zeros(cap, dtype=np.int64)
+        epochs[:n] = [epoch for epoch, _ in ordered]
+        layouts: dict[tuple[str, ...], tuple[list[int], list[list[float]]]] = {}
+        last_keys: tuple[str, ...] | None = None
+        bucket: tuple[list[int], list[list[float]]] | None = None
+        for index, (_, flat) in enumerate(ordered):
+            keys = tuple(flat)
+            if keys != last_keys:
+                bucket = layouts.get(keys)
+                if bucket is None:
+                    bucket = layouts[keys] = ([], [])
+                last_keys = keys
+            assert bucket is not None
+            bucket[0].append(index)
+            bucket[1].append(list(flat.values()))
+        cols: dict[str, np.ndarray] = {}
+        for keys, (indices, values) in layouts.items():
+            if not keys:
+                continue
+            block = np.asarray(values, dtype=np.float64)
+            rows_index = np.asarray(indices, dtype=np.intp)
+            contiguous = len(indices) == n
+            for j, name in enumerate(keys):
+                col = cols.get(name)
+                if col is None:
+                    col = cols[name] = np.full(cap, np.nan)
+                if contiguous:
+                    col[:n] = block[:, j]
+                else:
+                    col[rows_index] = block[:, j]
+        self._n, self._cap, self._epochs, self._cols = n, cap, epochs, cols
+        self.version += 1
+
+    def append(self, epoch: int, flat: Mapping[str, float]) -> None:
+        """Add a row after the last one, or upsert when ``epoch`` is not past the end."""
+        if self._n and epoch <= self._epochs[self._n - 1]:
+            self.upsert(epoch, flat)
+            return
+        self._grow(self._n + 1)
+        index = self._n
+        self._epochs[index] = epoch
+        self._n += 1
+        self._write_row(index, flat)
+        self.version += 1
+
+    def upsert(self, epoch: int, flat: Mapping[str, float], *, merge: bool = False) -> None:
+        """Write ``epoch``'s row: replace it (``merge=False``) or update only the given keys."""
+        index = self.index_of(epoch)
+        if index is None:
+            position = int(np.searchsorted(self._epochs[: self._n], epoch))
+            self._grow(self._n + 1)
+            end = self._n
+            self._epochs[position + 1 : end + 1] = self._epochs[position:end]
+            self._epochs[position] = epoch
+            for col in self._cols.values():
+                col[position + 1 : end + 1] = col[position:end]
+                col[position] = np.nan
+            self._n += 1
+            index = position
+        elif not merge:
+            for col in self._cols.values():
+                col[index] = np.nan
+        self._write_row(index, flat)
+        self.version += 1
+
+    def truncate_after(self, epoch: int) -> None:
+        """Drop every row past ``epoch`` (used when a restart rewinds the history)."""
+        keep = int(np.searchsorted(self._epochs[: self._n], epoch, side="right"))
+        for col in self._cols.values():
+            col[keep : self._n] = np.nan
+        self._n = keep
+        self.version += 1
+
+    def _write_row(self, index: int, flat: Mapping[str, float]) -> None:
+        cols = self._cols
+        for name, value in flat.items():
+            col = cols.get(name)
+            if col is None:
+                col = cols[name] = np.full(self._cap, np.nan)
+            col[index] = value
+
+    def _grow(self, needed: int) -> None:
+        if needed <= self._cap:
+            return
+        cap = self._cap
+        while cap < needed:
+            cap *= 2
+        epochs = np.zeros(cap, dtype=np.int64)
+        epochs[: self._n] = self._epochs[: self._n]
+        self._epochs = epochs
+        for name, col in self._cols.items():
+            grown = np.full(cap, np.nan)
+            grown[: self._n] = col[: self._n]
+            self._cols[name] = grown
+        self._cap = cap
