@@ -1,0 +1,276 @@
+"""Load one run into a RunTable and keep it current as the writer adds epochs.
+
+The aggregate file is the freshest whole history; per-epoch files fill what it lacks:
+the epochs before a resume (the resumed process starts an empty history), or a newest epoch
+whose per-epoch file landed before the aggregate rewrite. Per-epoch files older than the
+aggregate and past its last epoch belong to a timeline a restart abandoned and are left out.
+
+Duplicate epochs keep the later write; a resume "stub" record (epoch, global_step,
+learning_rate, ema_divergence only) updates the fields it has instead of erasing the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neuromf_tui.data.discover import RunRef, epoch_file, epoch_files
+from neuromf_tui.data.flatten import flatten_record
+from neuromf_tui.data.summary_file import FileState, SummaryFile
+from neuromf_tui.data.table import RunTable
+from neuromf_tui.data.values import text_to_float
+
+STUB_KEYS = frozenset({"epoch", "global_step", "learning_rate", "ema_divergence"})
+MAX_PROBLEMS = 50
+
+
+@dataclass(slots=True)
+class Update:
+    """What one ``RunSource.refresh()`` changed."""
+
+    appended: list[int] = field(default_factory=list)
+    """Epochs added past the previous last epoch, in order."""
+    reset: bool = False
+    """The table was rebuilt (first load, restart, file replaced): redraw everything."""
+    changed: bool = False
+    """Anything at all changed, including the state or a problem."""
+
+
+class RunSource:
+    """One run's telemetry: a RunTable kept in step with the files on disk.
+
+    ``refresh()`` is cheap when nothing changed (one ``stat``) and costs one decoded record
+    per new epoch when the writer appended; it never raises for what is in the files.
+    """
+
+    def __init__(self, ref: RunRef) -> None:
+        self.ref = ref
+        self.table = RunTable()
+        self.problems: list[str] = []
+        self.restarts: list[int] = []
+        """Epochs at which the history was resumed (the aggregate restarted there)."""
+        self.superseded: list[int] = []
+        """Per-epoch files left out because a restart abandoned them."""
+        self.texts: dict[str, str] = {}
+        """Latest non-numeric string values (e.g. a prediction type), by dotted name."""
+        self.loaded = False
+        self._summary = SummaryFile(ref.summary) if ref.summary is not None else None
+        self._from_epoch_files: set[int] = set()
+
+    # --- state ---------------------------------------------------------------------------
+    @property
+    def state(self) -> FileState:
+        """OK, being written, no epochs yet, missing, or error (what a user should be told)."""
+        if self._summary is None:
+            return FileState.OK if len(self.table) else FileState.EMPTY
+        state = self._summary.state
+        if state in (FileState.MISSING, FileState.EMPTY) and len(self.table):
+            return FileState.OK
+        return state
+
+    @property
+    def error(self) -> str | None:
+        return self._summary.error if self._summary is not None else None
+
+    @property
+    def last_write(self) -> float | None:
+        """When the run last wrote telemetry (seconds since the epoch), if known."""
+        times: list[float] = []
+        if self._summary is not None and self._summary.mtime is not None:
+            times.append(self._summary.mtime)
+        if self.ref.epoch_root is not None and self.table.last_epoch is not None:
+            with contextlib.suppress(OSError):
+                times.append(
+                    os.stat(epoch_file(self.ref.epoch_root, self.table.last_epoch)).st_mtime
+                )
+        return max(times) if times else None
+
+    # --- reading -------------------------------------------------------------------------
+    def refresh(self) -> Update:
+        """Bring the table up to date with the files; see the class docstring."""
+        if self._summary is None:
+            return self._refresh_epoch_files_only()
+        read = self._summary.read()
+        self._note(read.problems)
+        if not self.loaded or read.reset:
+            previous_last = self.table.last_epoch
+            seen_restarts = self.restarts
+            self._rebuild(read.records)
+            self._keep_restarts(seen_restarts, previous_last, read.records)
+            return Update(reset=True, changed=True, appended=[])
+        update = Update(changed=read.changed)
+        for record in read.records:
+            self._take(record, update)
+        if not read.records and self._summary.state is FileState.MISSING:
+            update.appended.extend(self._probe_next_epoch_files())
+            update.changed = update.changed or bool(update.appended)
+        return update
+
+    def _keep_restarts(
+        self, seen: list[int], previous_last: int | None, records: list[dict[str, Any]]
+    ) -> None:
+        """Remember restarts seen while watching: a rewritten history starting at or before
+        the last epoch we held is a resume, even when no per-epoch file tells so."""
+        restarts = set(self.restarts)
+        restarts.update(epoch for epoch in seen if self.table.index_of(epoch) is not None)
+        first = next((e for r in records if (e := _plain_epoch(r)) is not None), None)
+        if previous_last is not None and first is not None and first <= previous_last:
+            restarts.add(first)
+        self.restarts = sorted(restarts)
+
+    def _refresh_epoch_files_only(self) -> Update:
+        if not self.loaded:
+            self._rebuild([])
+            return Update(reset=True, changed=True)
+        appended = self._probe_next_epoch_files()
+        return Update(appended=appended, changed=bool(appended))
+
+    def _rebuild(self, aggregate: list[dict[str, Any]]) -> None:
+        """Merge the aggregate with the per-epoch files and load the table from scratch."""
+        rows: dict[int, dict[str, float]] = {}
+        self.restarts = []
+        self.superseded = []
+        self._from_epoch_files = set()
+        previous: int | None = None
+        for index, record in enumerate(aggregate):
+            epoch = self._epoch_of(record, f"record {index}")
+            if epoch is None:
+                continue
+            if previous is not None and epoch <= previous:
+                self.restarts.append(epoch)
+            previous = epoch
+            self._put(rows, epoch, record)
+        if self.ref.epoch_root is not None:
+            self._merge_epoch_files(rows)
+        self.table.load(rows.items())
+        self.loaded = True
+
+    def _merge_epoch_files(self, rows: dict[int, dict[str, float]]) -> None:
+        files = epoch_files(self.ref.epoch_root) if self.ref.epoch_root else {}
+        if not files:
+            return
+        first = min(rows) if rows else None
+        last = max(rows) if rows else None
+        summary_mtime = self._summary.mtime if self._summary is not None else None
+        if first is not None and first > min(files):
+            self.restarts.insert(0, first)
+        for epoch in sorted(files):
+            if epoch in rows:
+                continue
+            path = files[epoch]
+            if last is not None and epoch > last and summary_mtime is not None:
+                try:
+                    if os.stat(path).st_mtime < summary_mtime:
+                        self.superseded.append(epoch)
+                        continue
+                except OSError:
+                    continue
+            record = self._read_epoch_file(path)
+            if record is None:
+                continue
+            found = self._epoch_of(record, str(path))
+            if found is not None:
+                self._put(rows, found, record)
+                self._from_epoch_files.add(found)
+        if self.superseded:
+            self._note(
+                [
+                    f"per-epoch files of epochs {self.superseded[0]}–{self.superseded[-1]} "
+                    "predate the last restart and are not shown"
+                ]
+            )
+
+    def _probe_next_epoch_files(self) -> list[int]:
+        """Without a readable aggregate, follow the per-epoch files one new epoch at a time."""
+        root = self.ref.epoch_root
+        if root is None:
+            return []
+        appended: list[int] = []
+        epoch = (self.table.last_epoch + 1) if self.table.last_epoch is not None else 0
+        while True:
+            path = epoch_file(root, epoch)
+            if not path.is_file():
+                break
+            record = self._read_epoch_file(path)
+            if record is None:
+                break
+            found = self._epoch_of(record, str(path))
+            if found is None:
+                break
+            self._apply(found, record)
+            appended.append(found)
+            epoch = found + 1
+        return appended
+
+    def _take(self, record: dict[str, Any], update: Update) -> None:
+        epoch = self._epoch_of(record, "new record")
+        if epoch is None:
+            return
+        last = self.table.last_epoch
+        if last is not None and epoch <= last:
+            if epoch not in self._from_epoch_files:
+                self.restarts.append(epoch)
+            update.reset = True
+        else:
+            update.appended.append(epoch)
+        self._apply(epoch, record)
+        update.changed = True
+
+    def _apply(self, epoch: int, record: dict[str, Any]) -> None:
+        flat: dict[str, float] = {}
+        flatten_record(record, flat, self.texts)
+        if STUB_KEYS.issuperset(record) and self.table.index_of(epoch) is not None:
+            self.table.upsert(epoch, flat, merge=True)
+            return
+        self.table.append(epoch, flat)
+
+    def _put(self, rows: dict[int, dict[str, float]], epoch: int, record: dict[str, Any]) -> None:
+        flat: dict[str, float] = {}
+        flatten_record(record, flat, self.texts)
+        if epoch in rows and STUB_KEYS.issuperset(record):
+            rows[epoch].update(flat)
+        else:
+            rows[epoch] = flat
+
+    def _epoch_of(self, record: dict[str, Any], where: str) -> int | None:
+        value = record.get("epoch")
+        if type(value) is int:
+            return value
+        number = text_to_float(value) if isinstance(value, str) else value
+        if isinstance(number, float) and number.is_integer():
+            return int(number)
+        self._note([f"{where}: no usable 'epoch' field ({value!r}); record skipped"])
+        return None
+
+    def _read_epoch_file(self, path: Path) -> dict[str, Any] | None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        try:
+            record = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def _note(self, problems: list[str]) -> None:
+        for problem in problems:
+            if problem not in self.problems and len(self.problems) < MAX_PROBLEMS:
+                self.problems.append(problem)
+
+
+def _plain_epoch(record: dict[str, Any]) -> int | None:
+    value = record.get("epoch")
+    return value if type(value) is int else None
+
+
+def load_run(ref: RunRef) -> RunSource:
+    """Read a run once (the headless commands' entry point)."""
+    source = RunSource(ref)
+    source.refresh()
+    return source
