@@ -16,6 +16,20 @@ from neuromf_tui.data.values import int_to_float, text_to_float
 MAX_DEPTH = 12
 """Nesting deeper than this is not telemetry; it is cut off to bound the work per record."""
 
+_CHILD_NAMES: dict[str, dict[str, str]] = {}
+"""prefix -> key -> dotted name. Reusing one string object per metric name makes flattening
+cheaper and lets the table compare record layouts by identity."""
+_MAX_CACHED_PREFIXES = 10_000
+
+
+def _child_names(prefix: str) -> dict[str, str]:
+    names = _CHILD_NAMES.get(prefix)
+    if names is None:
+        if len(_CHILD_NAMES) >= _MAX_CACHED_PREFIXES:
+            _CHILD_NAMES.clear()
+        names = _CHILD_NAMES[prefix] = {}
+    return names
+
 
 def flatten_record(
     record: dict[str, Any], numbers: dict[str, float], texts: dict[str, str] | None = None
@@ -45,8 +59,13 @@ def _flatten_nested(
 ) -> None:
     if depth > MAX_DEPTH:
         return
+    names = _child_names(prefix)
     for key, value in mapping.items():
-        name = f"{prefix}.{key}"
+        name = names.get(key)
+        if name is None:
+            if len(names) > 4096:
+                names.clear()
+            name = names[key] = f"{prefix}.{key}"
         tp = type(value)
         if tp is float:
             numbers[name] = value
@@ -77,8 +96,11 @@ def _flatten_leaf(
     elif tp is list:
         if depth > MAX_DEPTH:
             return
+        names = _child_names(name)
         for index, item in enumerate(value):
-            item_name = f"{name}.{index}"
+            item_name = names.get(index)  # type: ignore[call-overload]
+            if item_name is None:
+                item_name = names[index] = f"{name}.{index}"  # type: ignore[index]
             item_tp = type(item)
             if item_tp is float:
                 numbers[item_name] = item

@@ -166,10 +166,18 @@ def _keep_objects(values: list[Any], result: ScanResult, first_index: int) -> No
 
 
 def _end_of_last_record(text: str, start: int) -> int:
-    """Offset just past the last element of a whole array (just past ``[`` when empty)."""
-    close = text.rstrip().rfind("]")
-    end = len(text[:close].rstrip())
-    return max(end, start + 1)
+    """Offset just past the last element of a whole array (just past ``[`` when empty).
+
+    Walks back over the closing bracket and whitespace instead of stripping, which would
+    copy a text of many megabytes.
+    """
+    pos = len(text) - 1
+    while pos > start and text[pos] in " \t\r\n":
+        pos -= 1
+    pos -= 1  # the closing bracket
+    while pos > start and text[pos] in " \t\r\n":
+        pos -= 1
+    return max(pos + 1, start + 1)
 
 
 def _describe_non_array(text: str, start: int) -> str:

@@ -8,6 +8,7 @@ the epoch did not log it (sparse validation, periodic or sample metrics, older r
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -115,7 +116,7 @@ class RunTable:
         Rows that share their key layout (almost all of a run) are stacked into one 2-D array
         at C speed instead of being written value by value.
         """
-        ordered = sorted(rows, key=lambda item: item[0])
+        ordered = sorted(rows, key=itemgetter(0))
         n = len(ordered)
         cap = max(_MIN_CAPACITY, 1 << max(0, (n - 1)).bit_length())
         epochs = np.zeros(cap, dtype=np.int64)
