@@ -72,7 +72,7 @@ def test_restart_per_epoch_files_fill_the_epochs_before_the_resume(tmp_path: Pat
     assert table["raw_loss_mean"][10] == old[10]["raw_loss_mean"]
     assert source.restarts == [40]
     assert source.superseded == list(range(45, 50)), "abandoned timeline left out"
-    assert any("predate the last restart" in p for p in source.problems)
+    assert any("before a restart" in p for p in source.problems)
 
 
 def test_newest_per_epoch_file_written_after_the_aggregate_is_included(tmp_path: Path) -> None:
@@ -96,6 +96,17 @@ def test_duplicate_epochs_keep_the_later_write_and_stubs_merge(tmp_path: Path) -
     assert table["learning_rate"][4] == 5e-5
     assert table["raw_loss_mean"][4] == records[4]["raw_loss_mean"], "stub keeps other fields"
     assert source.restarts == [3]
+
+
+def test_per_epoch_files_past_a_cut_short_aggregate_are_kept(tmp_path: Path) -> None:
+    folder, summary, epoch_root = run_folder(tmp_path, "cut")
+    for rec in history(40):
+        set_mtime(write_epoch_file(epoch_root, rec), time.time() - 100)
+    summary.write_text(dump(history(40))[: 8192 * 3])
+    source = only_run(folder)
+    assert source.state is FileState.WRITING
+    assert source.table.epochs.tolist() == list(range(40))
+    assert source.superseded == []
 
 
 def test_truncated_aggregate_is_being_written_with_complete_epochs(tmp_path: Path) -> None:

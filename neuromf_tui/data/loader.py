@@ -156,6 +156,8 @@ class RunSource:
         first = min(rows) if rows else None
         last = max(rows) if rows else None
         summary_mtime = self._summary.mtime if self._summary is not None else None
+        if self._summary is not None and self._summary.state is FileState.WRITING:
+            summary_mtime = None  # a cut-short aggregate says nothing about later epochs
         if first is not None and first > min(files):
             self.restarts.insert(0, first)
         for epoch in sorted(files):
@@ -177,10 +179,12 @@ class RunSource:
                 self._put(rows, found, record)
                 self._from_epoch_files.add(found)
         if self.superseded:
+            first, last_ = self.superseded[0], self.superseded[-1]
+            which = f"epoch {first}" if first == last_ else f"epochs {first}–{last_}"
             self._note(
                 [
-                    f"per-epoch files of epochs {self.superseded[0]}–{self.superseded[-1]} "
-                    "predate the last restart and are not shown"
+                    f"per-epoch files of {which} are older than the summary and past its "
+                    "last epoch (left over from before a restart): not shown"
                 ]
             )
 
