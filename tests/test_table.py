@@ -73,3 +73,13 @@ def test_to_frame_is_indexed_by_epoch_with_derived_columns() -> None:
     frame = table.to_frame()
     assert frame.index.name == "epoch" and frame.index.tolist() == [3, 4]
     assert frame["ratio.u_norm/target_v_norm"].tolist() == [0.5, 0.5]
+
+
+def test_logged_nan_is_told_apart_from_absent() -> None:
+    table = RunTable()
+    table.load([(0, {"x": 1.0}), (1, {"x": math.nan, "y": 2.0}), (2, {"x": math.inf})])
+    assert table.nonfinite == {"x": [1, 2]}
+    table.append(3, {"y": -math.inf})
+    assert table.nonfinite["y"] == [3]
+    table.upsert(1, {"x": 5.0})
+    assert table.nonfinite["x"] == [2]

@@ -8,8 +8,8 @@ the epoch did not log it (sparse validation, periodic or sample metrics, older r
 from __future__ import annotations
 
 import math
-from operator import itemgetter
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +30,9 @@ class RunTable:
         self._cols: dict[str, np.ndarray] = {}
         self.version = 0
         """Bumped on every change, so views can tell whether to redraw."""
+        self.nonfinite: dict[str, list[int]] = {}
+        """Metric -> epochs whose record logged NaN or +-inf for it. Absent values are NaN in
+        the columns too; this keeps the difference between "not logged" and "logged NaN"."""
 
     # --- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -135,11 +138,15 @@ class RunTable:
             bucket[0].append(index)
             bucket[1].append(list(flat.values()))
         cols: dict[str, np.ndarray] = {}
+        nonfinite: dict[str, list[int]] = {}
         for keys, (indices, values) in layouts.items():
             if not keys:
                 continue
             block = np.asarray(values, dtype=np.float64)
             rows_index = np.asarray(indices, dtype=np.intp)
+            bad_rows, bad_cols = np.nonzero(~np.isfinite(block))
+            for row, j in zip(bad_rows.tolist(), bad_cols.tolist(), strict=True):
+                nonfinite.setdefault(keys[j], []).append(int(epochs[rows_index[row]]))
             contiguous = len(indices) == n
             for j, name in enumerate(keys):
                 col = cols.get(name)
@@ -150,6 +157,7 @@ class RunTable:
                 else:
                     col[rows_index] = block[:, j]
         self._n, self._cap, self._epochs, self._cols = n, cap, epochs, cols
+        self.nonfinite = {name: sorted(found) for name, found in nonfinite.items()}
         self.version += 1
 
     def append(self, epoch: int, flat: Mapping[str, float]) -> None:
@@ -181,11 +189,19 @@ class RunTable:
         elif not merge:
             for col in self._cols.values():
                 col[index] = np.nan
+            for found in self.nonfinite.values():
+                if epoch in found:
+                    found.remove(epoch)
         self._write_row(index, flat)
         self.version += 1
 
     def truncate_after(self, epoch: int) -> None:
         """Drop every row past ``epoch`` (used when a restart rewinds the history)."""
+        self.nonfinite = {
+            name: kept
+            for name, found in self.nonfinite.items()
+            if (kept := [e for e in found if e <= epoch])
+        }
         keep = int(np.searchsorted(self._epochs[: self._n], epoch, side="right"))
         for col in self._cols.values():
             col[keep : self._n] = np.nan
@@ -199,6 +215,12 @@ class RunTable:
             if col is None:
                 col = cols[name] = np.full(self._cap, np.nan)
             col[index] = value
+            if not math.isfinite(value):
+                found = self.nonfinite.setdefault(name, [])
+                epoch = int(self._epochs[index])
+                if epoch not in found:
+                    found.append(epoch)
+                    found.sort()
 
     def _grow(self, needed: int) -> None:
         if needed <= self._cap:
