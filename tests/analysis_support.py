@@ -1,0 +1,71 @@
+"""Build analysis inputs from simulator runs and hand-made columns, for rule tests."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from neuromf_tui.analysis.config import Settings
+from neuromf_tui.analysis.engine import Engine, analyse
+from neuromf_tui.analysis.findings import Finding
+from neuromf_tui.analysis.view import RunView
+from neuromf_tui.data.flatten import flatten_record
+from neuromf_tui.data.table import RunTable
+from neuromf_tui.sim.model import SimConfig, SimulatedRun, simulate
+
+
+def table_from_history(history: list[dict[str, Any]]) -> RunTable:
+    rows = []
+    for record in history:
+        flat: dict[str, float] = {}
+        flatten_record(record, flat)
+        rows.append((int(record["epoch"]), flat))
+    table = RunTable()
+    table.load(rows)
+    return table
+
+
+@lru_cache(maxsize=64)
+def sim(scenario: str, epochs: int = 200, seed: int = 0, **kwargs: Any) -> SimulatedRun:
+    return simulate(SimConfig(scenario=scenario, epochs=epochs, seed=seed, **kwargs))
+
+
+def sim_view(
+    scenario: str, epochs: int = 200, seed: int = 0, until: int | None = None, **kwargs: Any
+) -> RunView:
+    run = sim(scenario, epochs, seed, **kwargs)
+    settings = Settings()
+    settings.training["lr"] = run.config.lr
+    return RunView.from_table(
+        scenario, table_from_history(run.history), settings=settings, until=until
+    )
+
+
+def findings(view: RunView) -> dict[str, Finding]:
+    return {f.id: f for f in analyse(view)}
+
+
+def column_view(columns: dict[str, list[float] | np.ndarray], **kwargs: Any) -> RunView:
+    """A view over hand-made columns (epochs 0..n-1)."""
+    n = len(next(iter(columns.values())))
+    table = RunTable()
+    table.load(
+        [(e, {k: float(v[e]) for k, v in columns.items()}) for e in range(n)]
+    )
+    return RunView.from_table("hand", table, **kwargs)
+
+
+def detection_epoch(scenario: str, rule_id: str, epochs: int = 200, seed: int = 0,
+                    step: int = 1, **kwargs: Any) -> int | None:
+    """The first epoch at which the engine, fed epoch by epoch, raises ``rule_id``."""
+    run = sim(scenario, epochs, seed, **kwargs)
+    table = table_from_history(run.history)
+    engine = Engine()
+    for until in range(0, epochs, step):
+        view = RunView.from_table(scenario, table, until=until)
+        engine.evaluate(view)
+        if rule_id in engine.open:
+            return until
+    return None
