@@ -136,3 +136,21 @@ def test_unicode_content_keeps_byte_offsets_right(tmp_path: Path) -> None:
     path.write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")
     result = reader.read()
     assert not result.reset and epochs(result.records) == [3]
+
+
+def test_cut_ending_on_a_nested_list_bracket_is_still_a_rewrite_in_progress(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    path = tmp_path / "s.json"
+    hist = [{"epoch": e, "raw_loss_mean": 1.0, "per_channel_loss": [0.1, 0.2]} for e in range(100)]
+    path.write_text(json.dumps(hist, indent=2))
+    reader = SummaryFile(path)
+    reader.read()
+    new = json.dumps([*hist, {"epoch": 100, "per_channel_loss": [0.1, 0.2]}], indent=2)
+    path.write_text(new[: new.index("]", len(new) // 2) + 1])
+    bump_mtime(path)
+    result = reader.read()
+    assert not result.reset and result.records == []
+    assert reader.state is FileState.WRITING

@@ -121,7 +121,7 @@ class SummaryFile:
         )
 
     def _full(self, data: bytes) -> ReadResult:
-        if self._end and self._is_rewrite_in_progress(data):
+        if self._end and not data.strip():
             self.state = FileState.WRITING
             return ReadResult()
         text = data.decode("utf-8", errors="replace")
@@ -132,6 +132,9 @@ class SummaryFile:
             self._forget()
             self._set_error(f"{self.path.name}: {exc}")
             return ReadResult(reset=had > 0, changed=True, problems=[str(exc)])
+        if self._end and self._is_rewrite_in_progress(data, scan.complete):
+            self.state = FileState.WRITING
+            return ReadResult()
         end = scan.end if text.isascii() else len(text[: scan.end].encode("utf-8"))
         self._end = end
         self._head = data[: min(_HEAD, end)]
@@ -150,12 +153,13 @@ class SummaryFile:
         self.error = None
         return ReadResult(records=scan.records, reset=True, changed=True, problems=scan.problems)
 
-    def _is_rewrite_in_progress(self, data: bytes) -> bool:
-        """An empty file, or a cut-short prefix of the version we hold: the writer is mid-way."""
-        stripped = data.rstrip()
-        if not stripped:
-            return True
-        if len(data) >= self._end or stripped.endswith(b"]"):
+    def _is_rewrite_in_progress(self, data: bytes, complete: bool) -> bool:
+        """A cut-short prefix of the version we hold: the writer is mid-way through a rewrite.
+
+        Decided from the parse (no closing bracket of the array), not from the last byte: a
+        cut can end on the ``]`` of a nested list.
+        """
+        if complete or len(data) >= self._end:
             return False
         probe = min(len(data), len(self._head))
         return data[:probe] == self._head[:probe]
