@@ -51,14 +51,13 @@ def column_view(columns: dict[str, list[float] | np.ndarray], **kwargs: Any) -> 
     """A view over hand-made columns (epochs 0..n-1)."""
     n = len(next(iter(columns.values())))
     table = RunTable()
-    table.load(
-        [(e, {k: float(v[e]) for k, v in columns.items()}) for e in range(n)]
-    )
+    table.load([(e, {k: float(v[e]) for k, v in columns.items()}) for e in range(n)])
     return RunView.from_table("hand", table, **kwargs)
 
 
-def detection_epoch(scenario: str, rule_id: str, epochs: int = 200, seed: int = 0,
-                    step: int = 1, **kwargs: Any) -> int | None:
+def detection_epoch(
+    scenario: str, rule_id: str, epochs: int = 200, seed: int = 0, step: int = 1, **kwargs: Any
+) -> int | None:
     """The first epoch at which the engine, fed epoch by epoch, raises ``rule_id``."""
     run = sim(scenario, epochs, seed, **kwargs)
     table = table_from_history(run.history)

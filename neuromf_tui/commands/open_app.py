@@ -1,0 +1,45 @@
+"""``neuromf-tui [open] [PATH]``: the interactive app."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "open"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        NAME,
+        help="open the app on a results root, a run folder or a summary file (default command)",
+        description="Open the interactive app. This is what plain 'neuromf-tui PATH' does.",
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="results root, run folder or training_summary.json (default: current folder)",
+    )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="poll files every SECONDS instead of native file watching (use on NFS/Lustre/GPFS)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from neuromf_tui.cli import fail
+    from neuromf_tui.data.discover import DiscoveryError, discover_runs
+
+    try:
+        discover_runs(args.path, max_depth=0)
+    except DiscoveryError as exc:
+        return fail(str(exc))
+    from neuromf_tui.app.app import NeuroMFApp
+
+    NeuroMFApp(args.path, poll=args.poll).run()
+    return 0
