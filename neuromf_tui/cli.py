@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from neuromf_tui import __version__
-from neuromf_tui.commands import open_app, runs, simulate
+from neuromf_tui.commands import check, open_app, report, runs, simulate, watch
 
-COMMANDS = (open_app, runs, simulate)
+COMMANDS = (open_app, runs, report, check, watch, simulate)
 DEFAULT_COMMAND = "open"
 
 DESCRIPTION = """\
@@ -28,6 +28,10 @@ EPILOG = """\
 examples:
   neuromf-tui sample_runs/                 open the app on a results root
   neuromf-tui runs sample_runs/            list runs: layout, epochs, last write, live/finished
+  neuromf-tui report sample_runs/phase4c_adaptive_norm
+                                           findings with evidence, phase, best epoch, trends
+  neuromf-tui check sample_runs/ --strict  exit 1 on a critical (--strict: any) finding
+  neuromf-tui watch sample_runs/ --poll 30 timestamped lines as findings appear/resolve
   neuromf-tui simulate /tmp/demo --scenario adaptive-masking --live --interval 1
                                            write a run epoch by epoch to watch it live
 

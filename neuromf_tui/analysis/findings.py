@@ -44,9 +44,9 @@ class Finding:
     """The last epoch of the data when the engine first raised it (detection time)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def as_json(self) -> dict[str, Any]:
-        """The report's JSON shape for one finding (plus suggestion and resolution)."""
-        out = {
+    def as_json(self, *, full: bool = False) -> dict[str, Any]:
+        """The report's JSON shape for one finding; ``full`` adds suggestion and resolution."""
+        out: dict[str, Any] = {
             "id": self.id,
             "severity": self.severity.value,
             "title": self.title,
@@ -54,10 +54,9 @@ class Finding:
             "metrics": list(self.metrics),
             "evidence": self.evidence,
         }
-        if self.suggestion:
+        if full:
             out["suggestion"] = self.suggestion
-        if self.resolved:
-            out["resolved"] = True
+            out["resolved"] = self.resolved
             out["resolved_epoch"] = self.resolved_epoch
         return out
 

@@ -131,5 +131,5 @@ def fmt(value: float, digits: int = 3) -> str:
     if magnitude >= 1e5 or magnitude < 1e-3:
         return f"{value:.{max(1, digits - 1)}e}"
     if magnitude >= 100:
-        return f"{value:,.1f}" if magnitude < 1e4 else f"{value:,.0f}"
+        return f"{value:.1f}" if magnitude < 1000 else f"{value:,.0f}"
     return f"{value:.{digits}g}"
