@@ -100,7 +100,8 @@ def main() -> None:
     print(header)
     for r in rows:
         print(
-            f"{r['epochs']:>7} {r['mb']:>7.1f} {r['loads'] * 1e3:>9.1f}ms {r['full'] * 1e3:>8.1f}ms "
+            f"{r['epochs']:>7} {r['mb']:>7.1f} {r['loads'] * 1e3:>9.1f}ms "
+            f"{r['full'] * 1e3:>8.1f}ms "
             f"{r['full'] / r['loads']:>5.2f}x {r['append'] * 1e3:>7.3f}ms "
             f"{r['append_max'] * 1e3:>9.3f}ms {r['append'] / base:>8.2f}x"
         )
