@@ -18,21 +18,26 @@ def finite(x: np.ndarray) -> np.ndarray:
 
 
 def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
-    """Trailing NaN-aware median; the first ``window - 1`` points use what exists so far."""
+    """Trailing median ignoring NaN and +-inf; the first points use what exists so far.
+
+    Sorting each window (NaN sorts last) and indexing the middle of its finite part is
+    several times faster than ``np.nanmedian`` over the same windows.
+    """
     n = len(x)
     if n == 0 or window <= 1:
         return x.astype(float, copy=True)
     window = min(window, n)
-    padded = np.concatenate([np.full(window - 1, np.nan), x.astype(float, copy=False)])
-    windows = sliding_window_view(padded, window)
-    with np.errstate(all="ignore"):
-        valid = np.isfinite(windows)
-        counts = valid.sum(axis=1)
-        filled = np.where(valid, windows, np.nan)
-        out = np.full(n, np.nan)
-        has = counts > 0
-        if has.any():
-            out[has] = np.nanmedian(filled[has], axis=1)
+    values = x.astype(float, copy=False)
+    values = np.where(np.isfinite(values), values, np.nan)
+    padded = np.concatenate([np.full(window - 1, np.nan), values])
+    windows = np.sort(sliding_window_view(padded, window), axis=1)
+    counts = window - np.isnan(windows).sum(axis=1)
+    rows = np.arange(n)
+    lo = np.maximum((counts - 1) // 2, 0)
+    hi = np.maximum(counts // 2, 0)
+    with np.errstate(invalid="ignore"):
+        out = 0.5 * (windows[rows, lo] + windows[rows, hi])
+    out[counts == 0] = np.nan
     return out
 
 
@@ -65,12 +70,18 @@ def first_true(mask: np.ndarray) -> int | None:
     return int(idx[0]) if len(idx) else None
 
 
+MK_MAX_POINTS = 250
+
+
 def mann_kendall(y: np.ndarray) -> tuple[float, float]:
     """Mann-Kendall trend test on the finite values: (tau in [-1, 1], two-sided p-value).
 
-    Rank-based, so one wild epoch moves it little; O(n^2) memory, so callers pass a window.
+    Rank-based, so one wild epoch moves it little. The test is O(n^2), so longer series are
+    thinned evenly to MK_MAX_POINTS first (a trend over 1,000 epochs shows in every 4th).
     """
     y = finite(y)
+    if len(y) > MK_MAX_POINTS:
+        y = y[np.linspace(0, len(y) - 1, MK_MAX_POINTS).astype(int)]
     n = len(y)
     if n < 4:
         return 0.0, 1.0
