@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -48,10 +49,15 @@ def findings(view: RunView) -> dict[str, Finding]:
 
 
 def column_view(columns: dict[str, list[float] | np.ndarray], **kwargs: Any) -> RunView:
-    """A view over hand-made columns (epochs 0..n-1)."""
+    """A view over hand-made columns (epochs 0..n-1); NaN cells mean "not logged"."""
     n = len(next(iter(columns.values())))
     table = RunTable()
-    table.load([(e, {k: float(v[e]) for k, v in columns.items()}) for e in range(n)])
+    table.load(
+        [
+            (e, {k: float(v[e]) for k, v in columns.items() if not math.isnan(float(v[e]))})
+            for e in range(n)
+        ]
+    )
     return RunView.from_table("hand", table, **kwargs)
 
 

@@ -139,7 +139,10 @@ def test_config_overrides_a_threshold_and_is_shown(
     config = tmp_path / "neuromf-tui.toml"
     config.write_text("[training]\nnorm_eps = 2.0\n\n[rules.warmup-starvation]\nenabled = false\n")
     run = SAMPLES / "legacy_v1_warmup"
-    assert main(["check", str(run), "--strict", "--config", str(config)]) == 0
+    assert main(["check", str(run), "--strict"]) == 1
+    assert "warmup-starvation" in capsys.readouterr().out
+    main(["check", str(run), "--strict", "--config", str(config)])
+    assert "warmup-starvation" not in capsys.readouterr().out
     assert main(["report", str(run), "--config", str(config)]) == 0
     assert "norm_eps = 2  (user (neuromf-tui.toml))" in capsys.readouterr().out
 
