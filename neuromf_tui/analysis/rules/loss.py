@@ -29,14 +29,17 @@ def _rise_from_minimum(view: RunView, p: Mapping[str, float]) -> tuple[int, int,
     mins, min_idx = running_min(raw)
     with np.errstate(all="ignore"):
         factor = raw / mins
-    threshold = np.where(phases(view) == EARLY, p["early_rise"], p["rise"])
+    early = phases(view) == EARLY
+    recent = raw[-int(p["trend_window"]) :]
+    tau, pvalue = mann_kendall(safe_log10(recent))
+    # A steady climb past the early phase is divergence before it reaches the big factor.
+    climbing = not early[-1] and tau >= p["strong_tau"] and pvalue < p["strong_p"]
+    threshold = np.where(early, p["early_rise"], p["trend_rise"] if climbing else p["rise"])
     with np.errstate(invalid="ignore"):
         mask = factor >= threshold
     start = sustained_onset(mask, int(p["sustain"]))
     if start is None:
         return None
-    recent = raw[-int(p["trend_window"]) :]
-    tau, _pvalue = mann_kendall(safe_log10(recent))
     if tau < p["trend_tau"] and float(factor[-1]) < 2 * p["rise"]:
         return None
     return int(min_idx[-1]), start, float(factor[-1])
@@ -44,12 +47,15 @@ def _rise_from_minimum(view: RunView, p: Mapping[str, float]) -> tuple[int, int,
 
 _DIVERGENCE = {
     "window": 7,
-    "rise": 2.5,
+    "rise": 2.0,
     "early_rise": 5.0,
     "critical_rise": 10.0,
     "sustain": 5,
     "trend_window": 20,
     "trend_tau": 0.3,
+    "trend_rise": 1.3,
+    "strong_tau": 0.6,
+    "strong_p": 0.001,
     "min_epochs": 10,
 }
 
@@ -123,7 +129,7 @@ def adaptive_weight_masking(view: RunView, p: Mapping[str, float]) -> Detection 
         return None
     level = float(np.median(span))
     spread = float(span.max() - span.min())
-    if level == 0 or spread / abs(level) > p["flat_tolerance"] or factor < p["rise"]:
+    if level == 0 or spread / abs(level) > p["flat_tolerance"]:
         return None
     raw_now = float(smoothed(view, RAW, int(p["window"]))[-1])  # type: ignore[index]
     raw_low = raw_now / factor
