@@ -37,6 +37,24 @@ def test_data_layer_imports_no_ui_and_no_pandas() -> None:
     assert "pandas" not in loaded, "pandas stays off the path to the first chart"
 
 
+def test_analysis_imports_no_ui() -> None:
+    import neuromf_tui.analysis
+
+    modules = [
+        f"neuromf_tui.analysis.{info.name}"
+        for info in pkgutil.iter_modules(neuromf_tui.analysis.__path__)
+    ]
+    loaded = _loaded_after([*modules, "neuromf_tui.monitor"])
+    code = "from neuromf_tui.analysis.rules import all_rules; all_rules()"
+    out = subprocess.run(
+        [sys.executable, "-c", code + "; import sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert not (loaded | {m.split(".")[0] for m in out}) & set(UI_MODULES)
+
+
 def test_simulator_and_headless_commands_import_no_ui() -> None:
     loaded = _loaded_after(
         [
