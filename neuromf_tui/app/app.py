@@ -1,74 +1,405 @@
-"""The interactive app (a first screen: the run list; charts and findings come next)."""
+"""The neuromf-tui app: run browser, metric list, charts, findings, live.
+
+The app owns the UI state (selected run and metric, pins, marks, chart options) and hands
+widgets what to draw; a worker follows the files through the Monitor (tailer + engine) off
+the UI thread and the app applies its snapshots in coalesced batches.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
-from textual import work
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header
 
+from neuromf_tui.analysis.config import Settings
+from neuromf_tui.app.actions import ACTIONS, bindings
+from neuromf_tui.app.palette import MetricProvider, RunProvider
+from neuromf_tui.app.screens.help import HelpScreen
+from neuromf_tui.app.state import UIState, load_state, save_state
+from neuromf_tui.app.widgets.chart import MetricChart
+from neuromf_tui.app.widgets.chart_grid import ChartGrid
+from neuromf_tui.app.widgets.epoch_inspector import EpochInspector
+from neuromf_tui.app.widgets.findings_pane import FindingsPane
+from neuromf_tui.app.widgets.metric_list import MetricList
+from neuromf_tui.app.widgets.run_browser import RunBrowser
+from neuromf_tui.monitor import Monitor, MonitorUpdate, RunSnapshot
+from neuromf_tui.plotting import compose
 from neuromf_tui.textsafe import printable
+
+APPLY_INTERVAL = 0.1
+"""Seconds between applying batches of snapshots: a burst of epochs becomes one redraw."""
+REEVALUATE_SECONDS = 30.0
+SMOOTHING_STEPS = (0.0, 0.6, 0.9)
+LOG_MODES = ("auto", "log", "linear")
+NARROW_WIDTH = 120
 
 
 class NeuroMFApp(App[None]):
-    """Shows the runs under a path; reading happens in a worker thread, never on the UI."""
+    """Monitors every run under ``path``; reads files only, never writes there."""
 
     CSS_PATH = "app.tcss"
     TITLE = "neuromf-tui"
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("r", "reload", "Reload"),
-    ]
+    COMMANDS = App.COMMANDS | {RunProvider, MetricProvider}
+    BINDINGS: ClassVar[list[Binding]] = bindings()
 
-    def __init__(self, path: Path, *, poll: float | None = None) -> None:
+    selected_run: reactive[str | None] = reactive(None)
+    metric: reactive[str | None] = reactive(None)
+    view_mode: reactive[str] = reactive("chart")
+    log_mode: reactive[str] = reactive("auto")
+    smoothing: reactive[float] = reactive(0.0)
+    zoom: reactive[bool] = reactive(False)
+    normalise: reactive[bool] = reactive(True)
+    follow: reactive[bool] = reactive(True)
+    cursor_epoch: reactive[int | None] = reactive(None)
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        poll: float | None = None,
+        settings: Settings | None = None,
+        state: UIState | None = None,
+        watch_files: bool = True,
+    ) -> None:
         super().__init__()
         self.path = Path(path)
         self.poll = poll
+        self.monitor = Monitor(self.path.expanduser(), settings)
+        self.ui_state = state if state is not None else load_state()
+        self.root_state = self.ui_state.for_root(self.path)
+        self.watch_files = watch_files
+        self.snapshots: dict[str, RunSnapshot] = {}
+        self.pins: list[str] = list(self.root_state.pins)
+        self.marked: frozenset[str] = frozenset(self.root_state.marked)
+        self.focused_finding: str | None = None
+        self._pending = MonitorUpdate()
+        self._lock = asyncio.Lock()
+        self.watch_description = "starting…"
+        self.theme = self.ui_state.theme
 
+    # --- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
-        yield Static("Reading runs…", id="status-line", markup=False)
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield RunBrowser(id="runs")
+                yield MetricList(id="metrics")
+            with Vertical(id="right"):
+                with ContentSwitcher(initial="chart", id="views"):
+                    yield MetricChart(id="chart")
+                    yield ChartGrid(id="grid")
+                    yield EpochInspector(id="inspector")
+                yield FindingsPane(id="findings")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = printable(str(self.path))
-        table = self.query_one("#runs", DataTable)
-        table.add_columns("run", "layout", "epochs", "last epoch", "state")
-        self.action_reload()
+        self.query_one(RunBrowser).set_marks(self.marked)
+        self._apply_size(self.size.width)
+        self.set_interval(APPLY_INTERVAL, self._flush)
+        self._follow_files()
+        self.set_interval(REEVALUATE_SECONDS, self._reevaluate)
 
-    def action_reload(self) -> None:
-        self._load()
+    def on_resize(self) -> None:
+        self._apply_size(self.size.width)
 
-    @work(thread=True, exclusive=True, group="load")
-    def _load(self) -> None:
-        from neuromf_tui.commands.runs import collect
-        from neuromf_tui.data.discover import DiscoveryError
+    def _apply_size(self, width: int) -> None:
+        self.screen.set_class(width < NARROW_WIDTH, "-narrow")
 
-        try:
-            rows = collect(self.path, 6, None)
-        except DiscoveryError as exc:
-            self.call_from_thread(self._show_error, str(exc))
+    # --- live data -----------------------------------------------------------------------
+    @work(exclusive=True, group="watch")
+    async def _follow_files(self) -> None:
+        from neuromf_tui.data.tail import RunWatcher
+
+        if not self.watch_files:
+            events = await asyncio.to_thread(self.monitor.tailer.poll_once)
+            await self._process(events)
             return
-        self.call_from_thread(self._show_rows, rows)
+        watcher = RunWatcher(self.monitor.tailer, poll=self.poll)
+        self.watch_description = watcher.describe()
+        async for batch in watcher:
+            self.watch_description = watcher.describe()
+            await self._process(batch)
 
-    def _show_rows(self, rows: list) -> None:
-        table = self.query_one("#runs", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(
-                Text(printable(row.name)),
-                row.layout,
-                str(row.epochs),
-                "-" if row.last_epoch is None else str(row.last_epoch),
-                Text(f"{row.status}, {printable(row.state)}"),
+    async def _process(self, events: list) -> None:
+        async with self._lock:
+            update = await asyncio.to_thread(self.monitor.process, events)
+        self._merge(update)
+
+    async def _reevaluate(self) -> None:
+        async with self._lock:
+            update = await asyncio.to_thread(self.monitor.reevaluate)
+        self._merge(update)
+
+    def _merge(self, update: MonitorUpdate) -> None:
+        pending = self._pending
+        pending.snapshots.update(update.snapshots)
+        for name in update.vanished:
+            pending.snapshots.pop(name, None)
+            pending.vanished.append(name)
+        pending.new_findings.extend(update.new_findings)
+        pending.resolved_findings.extend(update.resolved_findings)
+
+    def _flush(self) -> None:
+        """Apply what arrived since the last tick (coalesced: one redraw per tick)."""
+        update, self._pending = self._pending, MonitorUpdate()
+        if not update.snapshots and not update.vanished:
+            return
+        first_load = not self.snapshots
+        self.snapshots.update(update.snapshots)
+        for name in update.vanished:
+            self.snapshots.pop(name, None)
+        self.query_one(RunBrowser).update_runs(self.snapshots)
+        if not first_load:
+            self._announce(update)
+        if self.selected_run not in self.snapshots:
+            self._choose_initial_run()
+        elif self.selected_run in update.snapshots:
+            self._refresh_run_views()
+        elif self.marked & set(update.snapshots):
+            self._refresh_chart()
+
+    def _announce(self, update: MonitorUpdate) -> None:
+        for run, finding in update.new_findings:
+            severity = "error" if finding.severity.value == "critical" else "warning"
+            self.notify(
+                f"{printable(run)}: {finding.title} (from epoch {finding.first_epoch})",
+                title=f"new {finding.severity.value} finding",
+                severity=severity if finding.severity.value != "info" else "information",
+                markup=False,
             )
-        line = self.query_one("#status-line", Static)
-        line.update(f"{len(rows)} runs. Charts and findings arrive with the next release.")
+            if self.ui_state.bell:
+                self.bell()
 
-    def _show_error(self, message: str) -> None:
-        self.query_one("#status-line", Static).update(f"error: {printable(message)}")
+    def _choose_initial_run(self) -> None:
+        if not self.snapshots:
+            self.selected_run = None
+            return
+        remembered = self.root_state.run
+        if remembered in self.snapshots:
+            self.select_run(remembered)
+            return
+        latest = max(self.snapshots.values(), key=lambda s: s.last_write or 0.0)
+        self.select_run(latest.name)
+
+    # --- selection -----------------------------------------------------------------------
+    @property
+    def current_snapshot(self) -> RunSnapshot | None:
+        return self.snapshots.get(self.selected_run) if self.selected_run else None
+
+    def select_run(self, name: str) -> None:
+        self.query_one(RunBrowser).select(name)
+        self.selected_run = name
+
+    def show_metric(self, name: str) -> None:
+        self.focused_finding = None
+        self.metric = name
+        if self.view_mode != "chart":
+            self.view_mode = "chart"
+
+    def watch_selected_run(self, name: str | None) -> None:
+        self.root_state.run = name
+        self.cursor_epoch = None
+        self.focused_finding = None
+        snapshot = self.current_snapshot
+        if snapshot is not None and (self.metric is None or self.metric not in snapshot.columns):
+            self.metric = compose.default_metric(snapshot, self.root_state.metric)
+        self._refresh_run_views()
+
+    def watch_metric(self, name: str | None) -> None:
+        if name is not None:
+            self.root_state.metric = name
+            self.query_one(MetricList).highlight(name)
+        self._refresh_chart()
+
+    def _refresh_run_views(self) -> None:
+        snapshot = self.current_snapshot
+        if snapshot is None:
+            return
+        metrics = self.query_one(MetricList)
+        metrics.show_run(snapshot)
+        metrics.show_pins(self.pins)
+        if self.metric is not None:
+            metrics.highlight(self.metric)
+        self.query_one(FindingsPane).show(snapshot)
+        if self.follow:
+            self.cursor_epoch = snapshot.last_epoch
+        self._refresh_chart()
+
+    def _refresh_chart(self) -> None:
+        snapshot = self.current_snapshot
+        if snapshot is None or not self.is_mounted:
+            return
+        options = compose.ChartOptions(
+            log=None if self.log_mode == "auto" else self.log_mode == "log",
+            smoothing=self.smoothing,
+            zoom_last=compose.ZOOM_EPOCHS if self.zoom else None,
+            normalise=self.normalise,
+            cursor_epoch=self.cursor_epoch,
+        )
+        if self.view_mode == "overview":
+            self.query_one(ChartGrid).show(compose.overview_specs(snapshot, options))
+        elif self.view_mode == "grid":
+            metrics = self.pins or ([self.metric] if self.metric else [])
+            self.query_one(ChartGrid).show(compose.grid_specs(snapshot, metrics, options))
+        elif self.view_mode == "inspector":
+            epoch = self.cursor_epoch if self.cursor_epoch is not None else snapshot.last_epoch
+            if epoch is not None:
+                self.query_one(EpochInspector).show(snapshot, epoch)
+        else:
+            finding = next(
+                (f for f in snapshot.findings if f.id == self.focused_finding), None
+            )
+            self.query_one(MetricChart).spec = compose.chart_spec(
+                self.snapshots, snapshot.name, self.metric, self.pins, self.marked, options,
+                finding=finding,
+            )
+
+    # --- messages from widgets -----------------------------------------------------------
+    @on(RunBrowser.RunHighlighted)
+    def _run_highlighted(self, message: RunBrowser.RunHighlighted) -> None:
+        if message.name in self.snapshots and message.name != self.selected_run:
+            self.selected_run = message.name
+
+    @on(RunBrowser.MarksChanged)
+    def _marks_changed(self, message: RunBrowser.MarksChanged) -> None:
+        self.marked = frozenset(message.names)
+        self.root_state.marked = sorted(self.marked)
+        self._refresh_chart()
+
+    @on(MetricList.MetricHighlighted)
+    def _metric_highlighted(self, message: MetricList.MetricHighlighted) -> None:
+        self.show_metric(message.name)
+
+    @on(MetricList.PinToggled)
+    def _pin_toggled(self, message: MetricList.PinToggled) -> None:
+        if message.name in self.pins:
+            self.pins.remove(message.name)
+        else:
+            self.pins.append(message.name)
+        self.root_state.pins = list(self.pins)
+        self.query_one(MetricList).show_pins(self.pins)
+        self._refresh_chart()
+
+    @on(MetricList.MetricSelected)
+    def _metric_selected(self, message: MetricList.MetricSelected) -> None:
+        self.show_metric(message.name)
+        self.query_one(MetricChart).focus()
+
+    @on(RunBrowser.RunSelected)
+    def _run_selected(self, message: RunBrowser.RunSelected) -> None:
+        if message.name in self.snapshots:
+            self.selected_run = message.name
+            self.query_one(MetricList).focus()
+
+    @on(FindingsPane.FindingSelected)
+    def _finding_selected(self, message: FindingsPane.FindingSelected) -> None:
+        self.focused_finding = message.finding.id
+        self.view_mode = "chart"
+        self._refresh_chart()
+
+    @on(MetricChart.CursorMoved)
+    def _cursor_moved(self, message: MetricChart.CursorMoved) -> None:
+        self.follow = False
+        self.cursor_epoch = message.epoch
+
+    def watch_cursor_epoch(self) -> None:
+        if self.view_mode == "inspector":
+            self._refresh_chart()
+
+    def watch_view_mode(self, mode: str) -> None:
+        target = {"overview": "grid", "grid": "grid"}.get(mode, mode)
+        self.query_one("#views", ContentSwitcher).current = target
+        self._refresh_chart()
+
+    # --- actions -------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_filter_metrics(self) -> None:
+        self.query_one(MetricList).focus_filter()
+
+    def action_filter_runs(self) -> None:
+        self.query_one(RunBrowser).focus_filter()
+
+    def action_compare(self) -> None:
+        if len(self.marked) < 2:
+            self.notify("Mark two or more runs with space first.", severity="warning")
+        self.view_mode = "chart"
+        self.focused_finding = None
+        self._refresh_chart()
+
+    def action_toggle_log(self) -> None:
+        self.log_mode = LOG_MODES[(LOG_MODES.index(self.log_mode) + 1) % len(LOG_MODES)]
+        self.notify(f"y scale: {self.log_mode}", timeout=1.5)
+        self._refresh_chart()
+
+    def action_toggle_smoothing(self) -> None:
+        index = SMOOTHING_STEPS.index(self.smoothing) if self.smoothing in SMOOTHING_STEPS else 0
+        self.smoothing = SMOOTHING_STEPS[(index + 1) % len(SMOOTHING_STEPS)]
+        self.notify(f"smoothing: {self.smoothing or 'off'}", timeout=1.5)
+        self._refresh_chart()
+
+    def action_toggle_zoom(self) -> None:
+        self.zoom = not self.zoom
+        self._refresh_chart()
+
+    def action_toggle_normalise(self) -> None:
+        self.normalise = not self.normalise
+        self._refresh_chart()
+
+    def action_clear_pins(self) -> None:
+        self.pins.clear()
+        self.root_state.pins = []
+        self.query_one(MetricList).show_pins(self.pins)
+        self._refresh_chart()
+
+    def action_toggle_grid(self) -> None:
+        self.view_mode = "chart" if self.view_mode == "grid" else "grid"
+
+    def action_overview(self) -> None:
+        self.view_mode = "chart" if self.view_mode == "overview" else "overview"
+
+    def action_toggle_inspector(self) -> None:
+        self.view_mode = "chart" if self.view_mode == "inspector" else "inspector"
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        snapshot = self.current_snapshot
+        if self.follow and snapshot is not None:
+            self.cursor_epoch = snapshot.last_epoch
+        self.notify(f"follow newest epoch: {'on' if self.follow else 'off'}", timeout=1.5)
+        self._refresh_chart()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.ui_state.theme = self.theme
+
+    def action_toggle_bell(self) -> None:
+        self.ui_state.bell = not self.ui_state.bell
+        self.notify(f"bell on new findings: {'on' if self.ui_state.bell else 'off'}")
+
+    def get_system_commands(self, screen: Screen) -> list[SystemCommand]:  # type: ignore[override]
+        commands = list(super().get_system_commands(screen))
+        for action in ACTIONS:
+            commands.append(
+                SystemCommand(
+                    action.description,
+                    f"{action.help} (key: {action.key_display or action.key})",
+                    lambda name=action.action: self.run_action(name),
+                )
+            )
+        return commands
+
+    def on_unmount(self) -> None:
+        error = save_state(self.ui_state)
+        if error:
+            self.log.warning(error)

@@ -28,10 +28,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="poll files every SECONDS instead of native file watching (use on NFS/Lustre/GPFS)",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="TOML file with [training] settings and [rules.<id>] thresholds "
+        "(default: neuromf-tui.toml in PATH, if present)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from neuromf_tui.analysis.config import ConfigError
     from neuromf_tui.cli import fail
     from neuromf_tui.data.discover import DiscoveryError, discover_runs
 
@@ -39,7 +48,13 @@ def run(args: argparse.Namespace) -> int:
         discover_runs(args.path, max_depth=0)
     except DiscoveryError as exc:
         return fail(str(exc))
-    from neuromf_tui.app.app import NeuroMFApp
+    if args.poll is not None and args.poll <= 0:
+        return fail("--poll must be a positive number of seconds")
+    from neuromf_tui.app.factory import create_app
 
-    NeuroMFApp(args.path, poll=args.poll).run()
+    try:
+        app = create_app(args.path, poll=args.poll, config=args.config)
+    except ConfigError as exc:
+        return fail(str(exc))
+    app.run()
     return 0

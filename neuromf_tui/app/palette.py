@@ -1,0 +1,60 @@
+"""Command palette providers: "open run…" and "show metric…" with fuzzy search."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from neuromf_tui.textsafe import printable
+
+if TYPE_CHECKING:
+    from neuromf_tui.app.app import NeuroMFApp
+
+
+class RunProvider(Provider):
+    """Every run under the root, by name."""
+
+    async def search(self, query: str) -> Hits:
+        app = cast("NeuroMFApp", self.app)
+        matcher = self.matcher(query)
+        for name in sorted(app.snapshots):
+            label = f"open run {printable(name)}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(app.select_run, name),
+                    help="Select this run in the run browser",
+                )
+
+    async def discover(self) -> Hits:
+        app = cast("NeuroMFApp", self.app)
+        for name in sorted(app.snapshots):
+            yield DiscoveryHit(
+                Text(f"open run {printable(name)}"), partial(app.select_run, name)
+            )
+
+
+class MetricProvider(Provider):
+    """Every metric of the selected run, by dotted name."""
+
+    async def search(self, query: str) -> Hits:
+        app = cast("NeuroMFApp", self.app)
+        snapshot = app.current_snapshot
+        if snapshot is None:
+            return
+        matcher = self.matcher(query)
+        for name in sorted(snapshot.columns):
+            label = f"show metric {printable(name)}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(app.show_metric, name),
+                    help="Chart this metric",
+                )
