@@ -124,7 +124,7 @@ def test_settings_precedence_spec_then_run_config_then_user(tmp_path: Path) -> N
     assert user.get("norm_eps") == 2.0 and user.get("data_proportion") == 0.5
     assert "low-cosine" in user.disabled
     toml.write_text("[training\n")
-    with pytest.raises(ConfigError, match="neuromf-tui.toml"):
+    with pytest.raises(ConfigError, match=r"neuromf-tui\.toml"):
         load_settings(None, tmp_path)
 
 
