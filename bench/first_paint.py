@@ -3,7 +3,7 @@
 (a) ``neuromf-tui sample_runs/`` and (b) a bare baseline (``bench/baseline_app.py``: a
 minimal Textual app that reads the same summary file and draws one PlotextPlot), measured
 alternately in one run. A chart counts as painted when the captured pane shows plotext's
-y-axis ticks. Target (issue #4): median (a) within 1.5x of median (b).
+y- and x-axis ticks. Target (issue #4): median (a) within 1.5x of median (b).
 
 Usage: ``python bench/first_paint.py [--runs 7] [--root sample_runs]``
 """
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MARKERS = ("┤", "┼")
+MARKERS = ("┤", "┬")
 SESSION = "neuromf_first_paint"
 
 
@@ -43,7 +43,7 @@ def time_to_chart(command: list[str], env: dict[str, str], timeout: float = 30.0
     try:
         while time.perf_counter() - start < timeout:
             text = pane_text()
-            if sum(text.count(marker) for marker in MARKERS) >= 3:
+            if all(text.count(marker) >= 2 for marker in MARKERS):
                 return time.perf_counter() - start
             time.sleep(0.005)
         raise TimeoutError(f"no chart painted within {timeout} s: {' '.join(command)}")

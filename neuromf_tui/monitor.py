@@ -9,82 +9,18 @@ Textual here, so the same model is tested without an app.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from neuromf_tui.analysis.config import Settings
 from neuromf_tui.analysis.engine import Engine
-from neuromf_tui.analysis.findings import Finding, Severity, worst
 from neuromf_tui.analysis.inputs import is_live, run_status
 from neuromf_tui.analysis.phase import current_phase
 from neuromf_tui.analysis.view import RunView
-from neuromf_tui.data.catalogue import derive
 from neuromf_tui.data.loader import RunSource
 from neuromf_tui.data.runconfig import RunConfig, read_run_config
-from neuromf_tui.data.status import RunStatus
 from neuromf_tui.data.tail import EventKind, RunEvent, Tailer
-
-
-@dataclass(frozen=True, slots=True)
-class RunSnapshot:
-    """Everything the UI shows about one run at one moment; never mutated after creation."""
-
-    name: str
-    folder: Path
-    layout: str
-    epochs: np.ndarray
-    columns: dict[str, np.ndarray]
-    """Every metric (derived ones included), aligned with ``epochs``, NaN where absent."""
-    state: str
-    """The summary file's state: "ok", "being written", "no epochs yet", "missing", "error"."""
-    status: RunStatus
-    phase: str | None
-    last_write: float | None
-    findings: tuple[Finding, ...] = ()
-    """Open findings, worst first."""
-    resolved: tuple[Finding, ...] = ()
-    new_ids: frozenset[str] = frozenset()
-    """Ids of findings raised by the update that made this snapshot (for highlighting)."""
-    problems: tuple[str, ...] = ()
-    error: str | None = None
-    version: int = 0
-    planned_epochs: int | None = None
-
-    @property
-    def last_epoch(self) -> int | None:
-        return int(self.epochs[-1]) if len(self.epochs) else None
-
-    @property
-    def health(self) -> str:
-        """"critical", "warning", "info" or "ok" from the worst open finding."""
-        severity = worst(list(self.findings))
-        return severity.value if severity is not None else "ok"
-
-    def column(self, name: str) -> np.ndarray | None:
-        return self.columns.get(name)
-
-    def row(self, epoch: int) -> dict[str, float]:
-        """Every finite value logged at ``epoch``."""
-        idx = int(np.searchsorted(self.epochs, epoch))
-        if idx >= len(self.epochs) or self.epochs[idx] != epoch:
-            return {}
-        out = {}
-        for name, col in self.columns.items():
-            value = float(col[idx])
-            if np.isfinite(value):
-                out[name] = value
-        return out
-
-    def metrics_with_findings(self) -> dict[str, Severity]:
-        """Metric name -> worst severity among the open findings that cite it."""
-        out: dict[str, Severity] = {}
-        for finding in self.findings:
-            for metric in finding.metrics:
-                if metric not in out or finding.severity.rank > out[metric].rank:
-                    out[metric] = finding.severity
-        return out
+from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot, columns_of
 
 
 @dataclass(slots=True)
@@ -92,16 +28,6 @@ class _RunModel:
     engine: Engine
     config: RunConfig
     version: int = 0
-
-
-@dataclass(slots=True)
-class MonitorUpdate:
-    """What one batch changed, for the UI: new snapshots and removed runs."""
-
-    snapshots: dict[str, RunSnapshot] = field(default_factory=dict)
-    vanished: list[str] = field(default_factory=list)
-    new_findings: list[tuple[str, Finding]] = field(default_factory=list)
-    resolved_findings: list[tuple[str, Finding]] = field(default_factory=list)
 
 
 class Monitor:
@@ -159,15 +85,13 @@ class Monitor:
         delta = model.engine.evaluate(view)
         update.new_findings.extend((name, f) for f in delta.new)
         update.resolved_findings.extend((name, f) for f in delta.resolved)
-        columns = {key: np.array(col) for key, col in view.columns.items()}
-        for key, col in derive(view.columns).items():
-            columns.setdefault(key, col)
+        epochs, columns = columns_of(source)
         engine = model.engine
         return RunSnapshot(
             name=name,
             folder=source.ref.folder,
             layout=source.ref.layout,
-            epochs=np.array(view.epochs),
+            epochs=epochs,
             columns=columns,
             state=source.state.value,
             status=status,

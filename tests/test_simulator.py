@@ -541,3 +541,10 @@ def test_cli_help_and_list_teach_the_scenarios(capsys: pytest.CaptureFixture[str
         assert name in listing and name in help_text
     assert cli() == 2
     assert "OUT is required" in capsys.readouterr().err
+
+
+def test_cli_layout_choices_match_the_writer() -> None:
+    from neuromf_tui.commands import simulate as command
+    from neuromf_tui.sim import writer
+
+    assert tuple(command.LAYOUTS) == tuple(writer.LAYOUTS)

@@ -9,7 +9,6 @@ the results root). Every value remembers where it came from so reports can show 
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +114,8 @@ def load_settings(path: Path | None, root: Path | None = None) -> Settings:
         path = candidate if candidate.is_file() else None
     if path is None:
         return settings
+    import tomllib  # only when there is a file to read
+
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

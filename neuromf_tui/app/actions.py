@@ -23,32 +23,65 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("question_mark", "help", "Help", "Show every key and what it does", "General",
-           key_display="?"),
+    Action(
+        "question_mark",
+        "help",
+        "Help",
+        "Show every key and what it does",
+        "General",
+        key_display="?",
+    ),
     Action("q", "quit", "Quit", "Quit neuromf-tui", "General"),
-    Action("slash", "filter_metrics", "Filter", "Filter metrics: text, glob (*) or /regex/",
-           "Metrics", key_display="/"),
+    Action(
+        "slash",
+        "filter_metrics",
+        "Filter",
+        "Filter metrics: text, glob (*) or /regex/",
+        "Metrics",
+        key_display="/",
+    ),
     Action("ctrl+f", "filter_runs", "Find run", "Filter runs by name", "Runs", show=False),
-    Action("c", "compare", "Compare", "Overlay the metric across the runs marked with space",
-           "Runs"),
+    Action(
+        "c", "compare", "Compare", "Overlay the metric across the runs marked with space", "Runs"
+    ),
     Action("l", "toggle_log", "Log", "Cycle the y scale: automatic, log, linear", "Chart"),
-    Action("s", "toggle_smoothing", "Smooth", "Cycle smoothing (debiased EMA): off, 0.6, 0.9",
-           "Chart"),
+    Action(
+        "s", "toggle_smoothing", "Smooth", "Cycle smoothing (debiased EMA): off, 0.6, 0.9", "Chart"
+    ),
     Action("z", "toggle_zoom", "Zoom", "Zoom to the last N epochs and back", "Chart"),
-    Action("n", "toggle_normalise", "Normalise",
-           "Pinned metrics: normalised to one scale, or each on its own", "Chart", show=False),
+    Action(
+        "n",
+        "toggle_normalise",
+        "Normalise",
+        "Pinned metrics: normalised to one scale, or each on its own",
+        "Chart",
+        show=False,
+    ),
     Action("u", "clear_pins", "Unpin", "Unpin all pinned metrics", "Chart", show=False),
     Action("g", "toggle_grid", "Grid", "Show the pinned metrics as a grid of charts", "Chart"),
-    Action("o", "overview", "Overview", "The spec's overview panels for the selected run",
-           "Chart"),
-    Action("i", "toggle_inspector", "Inspect", "Every value of the cursor epoch, with deltas",
-           "Chart"),
-    Action("F", "toggle_follow", "Follow", "Keep the newest epoch in view as epochs land",
-           "Live", key_display="F"),
-    Action("t", "toggle_theme", "Theme", "Switch between the dark and the light theme",
-           "General", show=False),
-    Action("b", "toggle_bell", "Bell", "Ring the terminal bell on new findings", "Live",
-           show=False),
+    Action("o", "overview", "Overview", "The spec's overview panels for the selected run", "Chart"),
+    Action(
+        "i", "toggle_inspector", "Inspect", "Every value of the cursor epoch, with deltas", "Chart"
+    ),
+    Action(
+        "F",
+        "toggle_follow",
+        "Follow",
+        "Keep the newest epoch in view as epochs land",
+        "Live",
+        key_display="F",
+    ),
+    Action(
+        "t",
+        "toggle_theme",
+        "Theme",
+        "Switch between the dark and the light theme",
+        "General",
+        show=False,
+    ),
+    Action(
+        "b", "toggle_bell", "Bell", "Ring the terminal bell on new findings", "Live", show=False
+    ),
 )
 """Pane-local keys (j/k, space to mark a run, p to pin a metric, arrows on a chart) live in
 their widgets and are listed in the help screen from the widgets' own bindings."""

@@ -8,8 +8,10 @@ the UI thread and the app applies its snapshots in coalesced batches.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -17,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header
 
 from neuromf_tui.analysis.config import Settings
@@ -25,14 +28,15 @@ from neuromf_tui.app.palette import MetricProvider, RunProvider
 from neuromf_tui.app.screens.help import HelpScreen
 from neuromf_tui.app.state import UIState, load_state, save_state
 from neuromf_tui.app.widgets.chart import MetricChart
-from neuromf_tui.app.widgets.chart_grid import ChartGrid
-from neuromf_tui.app.widgets.epoch_inspector import EpochInspector
 from neuromf_tui.app.widgets.findings_pane import FindingsPane
 from neuromf_tui.app.widgets.metric_list import MetricList
 from neuromf_tui.app.widgets.run_browser import RunBrowser
-from neuromf_tui.monitor import Monitor, MonitorUpdate, RunSnapshot
 from neuromf_tui.plotting import compose
+from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot
 from neuromf_tui.textsafe import printable
+
+if TYPE_CHECKING:
+    from neuromf_tui.monitor import Monitor
 
 APPLY_INTERVAL = 0.1
 """Seconds between applying batches of snapshots: a burst of epochs becomes one redraw."""
@@ -72,7 +76,9 @@ class NeuroMFApp(App[None]):
         super().__init__()
         self.path = Path(path)
         self.poll = poll
-        self.monitor = Monitor(self.path.expanduser(), settings)
+        self.settings = settings
+        self.monitor: Monitor | None = None
+        """Created in the worker: the diagnostics engine loads after the first paint."""
         self.ui_state = state if state is not None else load_state()
         self.root_state = self.ui_state.for_root(self.path)
         self.watch_files = watch_files
@@ -83,6 +89,8 @@ class NeuroMFApp(App[None]):
         self._pending = MonitorUpdate()
         self._lock = asyncio.Lock()
         self.watch_description = "starting…"
+        # Parse the run to show first while Textual starts the terminal: first paint sooner.
+        self._quick = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(self._quick_load)
         self.theme = self.ui_state.theme
 
     # --- layout --------------------------------------------------------------------------
@@ -95,8 +103,6 @@ class NeuroMFApp(App[None]):
             with Vertical(id="right"):
                 with ContentSwitcher(initial="chart", id="views"):
                     yield MetricChart(id="chart")
-                    yield ChartGrid(id="grid")
-                    yield EpochInspector(id="inspector")
                 yield FindingsPane(id="findings")
         yield Footer()
 
@@ -117,6 +123,11 @@ class NeuroMFApp(App[None]):
     # --- live data -----------------------------------------------------------------------
     @work(exclusive=True, group="watch")
     async def _follow_files(self) -> None:
+        first = await asyncio.wrap_future(self._quick)
+        if first is not None:
+            self._merge(first)
+            self._flush()
+        self.monitor = await asyncio.to_thread(self._make_monitor)
         from neuromf_tui.data.tail import RunWatcher
 
         if not self.watch_files:
@@ -129,12 +140,42 @@ class NeuroMFApp(App[None]):
             self.watch_description = watcher.describe()
             await self._process(batch)
 
+    def _quick_load(self) -> MonitorUpdate | None:
+        """Parse only the run to show first, so a chart paints before everything is read."""
+        from neuromf_tui.analysis.inputs import run_status
+        from neuromf_tui.data.discover import DiscoveryError, discover_runs
+        from neuromf_tui.data.loader import load_run
+        from neuromf_tui.data.runconfig import read_run_config
+        from neuromf_tui.snapshot import quick_snapshot
+
+        try:
+            refs = discover_runs(self.path)
+        except (DiscoveryError, OSError):
+            return None
+        except Exception:  # the monitor will report it; the quick path only saves time
+            return None
+        if not refs:
+            return None
+        by_name = {ref.name: ref for ref in refs}
+        ref = by_name.get(self.root_state.run or "") or max(refs, key=_summary_mtime)
+        source = load_run(ref)
+        status = run_status(source, read_run_config(ref.folder), time.time())
+        return MonitorUpdate(snapshots={ref.name: quick_snapshot(source, status)})
+
+    def _make_monitor(self) -> Monitor:
+        from neuromf_tui.monitor import Monitor
+
+        return Monitor(self.path.expanduser(), self.settings)
+
     async def _process(self, events: list) -> None:
+        assert self.monitor is not None
         async with self._lock:
             update = await asyncio.to_thread(self.monitor.process, events)
         self._merge(update)
 
     async def _reevaluate(self) -> None:
+        if self.monitor is None:
+            return
         async with self._lock:
             update = await asyncio.to_thread(self.monitor.reevaluate)
         self._merge(update)
@@ -245,21 +286,34 @@ class NeuroMFApp(App[None]):
             normalise=self.normalise,
             cursor_epoch=self.cursor_epoch,
         )
-        if self.view_mode == "overview":
-            self.query_one(ChartGrid).show(compose.overview_specs(snapshot, options))
-        elif self.view_mode == "grid":
-            metrics = self.pins or ([self.metric] if self.metric else [])
-            self.query_one(ChartGrid).show(compose.grid_specs(snapshot, metrics, options))
+        if self.view_mode in ("overview", "grid"):
+            from neuromf_tui.app.widgets.chart_grid import ChartGrid
+
+            grids = self.query(ChartGrid)
+            if not grids:
+                return
+            if self.view_mode == "overview":
+                specs = compose.overview_specs(snapshot, options)
+            else:
+                metrics = self.pins or ([self.metric] if self.metric else [])
+                specs = compose.grid_specs(snapshot, metrics, options)
+            grids.first().show(specs)
         elif self.view_mode == "inspector":
+            from neuromf_tui.app.widgets.epoch_inspector import EpochInspector
+
             epoch = self.cursor_epoch if self.cursor_epoch is not None else snapshot.last_epoch
-            if epoch is not None:
-                self.query_one(EpochInspector).show(snapshot, epoch)
+            inspectors = self.query(EpochInspector)
+            if epoch is not None and inspectors:
+                inspectors.first().show(snapshot, epoch)
         else:
-            finding = next(
-                (f for f in snapshot.findings if f.id == self.focused_finding), None
-            )
+            finding = next((f for f in snapshot.findings if f.id == self.focused_finding), None)
             self.query_one(MetricChart).spec = compose.chart_spec(
-                self.snapshots, snapshot.name, self.metric, self.pins, self.marked, options,
+                self.snapshots,
+                snapshot.name,
+                self.metric,
+                self.pins,
+                self.marked,
+                options,
                 finding=finding,
             )
 
@@ -315,10 +369,23 @@ class NeuroMFApp(App[None]):
         if self.view_mode == "inspector":
             self._refresh_chart()
 
-    def watch_view_mode(self, mode: str) -> None:
+    async def watch_view_mode(self, mode: str) -> None:
         target = {"overview": "grid", "grid": "grid"}.get(mode, mode)
-        self.query_one("#views", ContentSwitcher).current = target
+        switcher = self.query_one("#views", ContentSwitcher)
+        if not switcher.query(f"#{target}"):
+            await switcher.mount(self._make_view(target))
+        switcher.current = target
         self._refresh_chart()
+
+    def _make_view(self, target: str) -> Widget:
+        """The grid and the inspector are built on first use (off the first-paint path)."""
+        if target == "grid":
+            from neuromf_tui.app.widgets.chart_grid import ChartGrid
+
+            return ChartGrid(id="grid")
+        from neuromf_tui.app.widgets.epoch_inspector import EpochInspector
+
+        return EpochInspector(id="inspector")
 
     # --- actions -------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -403,3 +470,11 @@ class NeuroMFApp(App[None]):
         error = save_state(self.ui_state)
         if error:
             self.log.warning(error)
+
+
+def _summary_mtime(ref: object) -> float:
+    summary = getattr(ref, "summary", None)
+    try:
+        return summary.stat().st_mtime if summary is not None else 0.0
+    except OSError:
+        return 0.0

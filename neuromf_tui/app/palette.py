@@ -34,9 +34,7 @@ class RunProvider(Provider):
     async def discover(self) -> Hits:
         app = cast("NeuroMFApp", self.app)
         for name in sorted(app.snapshots):
-            yield DiscoveryHit(
-                Text(f"open run {printable(name)}"), partial(app.select_run, name)
-            )
+            yield DiscoveryHit(Text(f"open run {printable(name)}"), partial(app.select_run, name))
 
 
 class MetricProvider(Provider):

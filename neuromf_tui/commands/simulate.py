@@ -12,10 +12,17 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from neuromf_tui.sim.model import SimConfig, SimulatedRun, simulate
 from neuromf_tui.sim.scenarios import SCENARIOS
-from neuromf_tui.sim.writer import LAYOUTS, LiveWriter, RunFolderError, WriteOptions, write_run
+
+if TYPE_CHECKING:
+    from neuromf_tui.sim.model import SimulatedRun
+    from neuromf_tui.sim.writer import WriteOptions
+
+LAYOUTS = ("current", "flat")
+"""The writer's folder layouts (neuromf_tui.sim.writer.LAYOUTS; kept here so --help does not
+import numpy)."""
 
 PROG = "neuromf-tui simulate"
 EXIT_USAGE = 2
@@ -128,6 +135,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Execute `simulate`; returns the process exit code."""
+    from neuromf_tui.sim.model import SimConfig, simulate
+    from neuromf_tui.sim.writer import RunFolderError, WriteOptions, write_run
+
     if args.list_scenarios:
         print(scenario_table())
         return 0
@@ -170,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_live(args: argparse.Namespace, simulated: SimulatedRun, options: WriteOptions) -> int:
     """Pace a LiveWriter; Ctrl-C stops between (or during) writes without a traceback."""
+    from neuromf_tui.sim.writer import LiveWriter
+
     writer = LiveWriter(args.out, simulated, options, force=args.force)
     print(
         f"{PROG}: writing {writer.paths.root} live, one epoch every {args.interval:g} s "

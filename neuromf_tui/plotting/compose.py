@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from neuromf_tui.analysis.findings import Finding
 from neuromf_tui.data.catalogue import describe
-from neuromf_tui.monitor import RunSnapshot
 from neuromf_tui.plotting.overview import overview_charts
 from neuromf_tui.plotting.series import draw_as_points
 from neuromf_tui.plotting.spec import ChartSpec, Series
+from neuromf_tui.snapshot import RunSnapshot
 
 ZOOM_EPOCHS = 100
 """Epochs shown by the zoom toggle (the last ones)."""

@@ -7,16 +7,35 @@ numpy and the standard library only: the simulator feeds tests and demos, not th
 
 from __future__ import annotations
 
-from neuromf_tui.sim.model import SimConfig, SimulatedRun, phase_bounds, simulate
-from neuromf_tui.sim.scenarios import SCENARIOS, Effects, Scenario, get_scenario, scenario_names
-from neuromf_tui.sim.writer import (
-    LiveWriter,
-    RunFolderError,
-    RunPaths,
-    WriteOptions,
-    truncation_point,
-    write_run,
-)
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "SimConfig": "model",
+    "SimulatedRun": "model",
+    "phase_bounds": "model",
+    "simulate": "model",
+    "SCENARIOS": "scenarios",
+    "Effects": "scenarios",
+    "Scenario": "scenarios",
+    "get_scenario": "scenarios",
+    "scenario_names": "scenarios",
+    "LiveWriter": "writer",
+    "RunFolderError": "writer",
+    "RunPaths": "writer",
+    "WriteOptions": "writer",
+    "truncation_point": "writer",
+    "write_run": "writer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule on first use, so the command line does not pay for numpy."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'neuromf_tui.sim' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"neuromf_tui.sim.{module}"), name)
+
 
 __all__ = [
     "SCENARIOS",

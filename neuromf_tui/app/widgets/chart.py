@@ -180,7 +180,8 @@ class MetricChart(PlotextPlot, can_focus=True):
         if not self._live or self._timer is not None or not self.content_size.width:
             return
         wait = self._last_draw + REDRAW_INTERVAL - time.monotonic()
-        if wait <= 0:
+        if wait <= 0 or self._plan is None or self._plan.empty:
+            # The first data after an empty frame is drawn at once (time to first chart).
             self.redraw()
         else:
             self._timer = self.set_timer(wait, self.redraw)

@@ -26,9 +26,9 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from neuromf_tui.app.widgets.metric_list import FilterBar, text_style
 from neuromf_tui.data.catalogue import describe
-from neuromf_tui.monitor import RunSnapshot
 from neuromf_tui.plotting.metric_filter import MetricFilter, compile_filter, metric_sort_key
 from neuromf_tui.plotting.sparkline import change_at, format_change, format_value, trend_quality
+from neuromf_tui.snapshot import RunSnapshot
 from neuromf_tui.textsafe import printable
 
 

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from neuromf_tui.analysis.findings import Finding
-from neuromf_tui.monitor import RunSnapshot
+from neuromf_tui.snapshot import RunSnapshot
 from neuromf_tui.textsafe import printable
 
 NO_FINDINGS = "No findings: nothing matches a known failure mode."

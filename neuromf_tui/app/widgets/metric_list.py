@@ -30,7 +30,6 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from neuromf_tui.data.catalogue import describe
-from neuromf_tui.monitor import RunSnapshot
 from neuromf_tui.plotting.metric_filter import (
     MetricFilter,
     Row,
@@ -39,6 +38,7 @@ from neuromf_tui.plotting.metric_filter import (
     family_prefixes,
 )
 from neuromf_tui.plotting.sparkline import SeriesSummary, summarise, trend_quality
+from neuromf_tui.snapshot import RunSnapshot
 from neuromf_tui.textsafe import printable
 
 FLAG = "⚑"

@@ -27,8 +27,8 @@ from textual.widgets.option_list import Option
 
 from neuromf_tui.app.widgets.metric_list import FilterBar, fit, text_style
 from neuromf_tui.data.status import RunStatus, describe_age
-from neuromf_tui.monitor import RunSnapshot
 from neuromf_tui.plotting.metric_filter import MetricFilter, compile_filter
+from neuromf_tui.snapshot import RunSnapshot
 from neuromf_tui.textsafe import printable
 
 MARK = "◆"
