@@ -188,6 +188,10 @@ class MetricChart(PlotextPlot, can_focus=True):
 
     def redraw(self) -> None:
         """Rebuild the plot from ``spec`` at the current size, skipping the throttle."""
+        self._draw()
+        self.refresh()
+
+    def _draw(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -202,7 +206,6 @@ class MetricChart(PlotextPlot, can_focus=True):
         self._version += 1
         self._last_draw = time.monotonic()
         self.last_draw_seconds = time.perf_counter() - started
-        self.refresh()
 
     def _plot_plan(self, plan: PreparedChart, width: int) -> None:
         """Copy the plan into plotext: layers, limits, ticks, lines and title."""
@@ -241,6 +244,10 @@ class MetricChart(PlotextPlot, can_focus=True):
         return self.get_component_styles(component).color.rgb
 
     def render(self) -> RenderResult:
+        if self.spec.series and self.content_size.width and (
+            self._plan is None or self._plan.empty
+        ):
+            self._draw()  # first data: draw in this frame rather than the next
         plan = self._plan
         if plan is None or plan.empty:
             return self._render_empty(plan)
