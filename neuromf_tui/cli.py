@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.register(subparsers)
+    for sub in subparsers.choices.values():
+        sub.add_argument("--version", action="version", version=f"neuromf-tui {__version__}")
     return parser
 
 

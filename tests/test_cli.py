@@ -31,12 +31,18 @@ def test_version_and_help() -> None:
     assert "examples:" in help_text
 
 
-@pytest.mark.parametrize("command", ["runs", "simulate", "open"])
-def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", ["runs", "simulate", "open", "report", "check", "watch"])
+def test_every_command_has_help_and_version(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: neuromf-tui" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--version"])
+    assert exit_info.value.code == 0
+    assert __version__ in capsys.readouterr().out
 
 
 def test_runs_lists_every_sample_run_with_epoch_counts(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,6 +57,17 @@ def test_runs_lists_every_sample_run_with_epoch_counts(capsys: pytest.CaptureFix
         source = load_run(ref)
         assert rows[ref.name]["epochs"] == len(source.table) > 0
         assert rows[ref.name]["last_epoch"] == source.table.last_epoch
+    expected = {
+        "imf_baseline": 400,
+        "phase4c_adaptive_norm": 500,
+        "ablations/mode_collapse": 200,
+        "ablations/dead_deep_blocks": 150,
+        "ablations/mf_domination_resumed": 180,
+        "ablations/sampling_drift": 100,
+        "legacy_v1_warmup": 120,
+        "overfit_small_data": 300,
+    }
+    assert {name: row["epochs"] for name, row in rows.items()} == expected
     layouts = {row["layout"] for row in rows.values()}
     assert layouts == {"current", "flat"}
     assert any(row["state"] == "being written" for row in rows.values())

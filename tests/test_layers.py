@@ -65,3 +65,8 @@ def test_simulator_and_headless_commands_import_no_ui() -> None:
         ]
     )
     assert not loaded & set(UI_MODULES)
+
+
+def test_the_app_does_not_import_pandas_before_its_first_chart() -> None:
+    loaded = _loaded_after(["neuromf_tui.app.factory", "neuromf_tui.cli"])
+    assert "pandas" not in loaded

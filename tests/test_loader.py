@@ -167,3 +167,26 @@ def test_live_appends_through_refresh(tmp_path: Path) -> None:
     summary.write_text(dump(history(3, start=10)))
     update = source.refresh()
     assert update.reset and 10 in source.restarts
+
+
+def test_simulator_runs_with_every_writer_quirk_load_right(tmp_path: Path) -> None:
+    """Restart with a stub record, tensor strings and NaN, and a cut mid-write, together."""
+    from neuromf_tui.sim.model import SimConfig, simulate
+    from neuromf_tui.sim.writer import WriteOptions
+    from neuromf_tui.sim.writer import write_run as sim_write
+
+    run = simulate(SimConfig(scenario="healthy", epochs=80, seed=4))
+    options = WriteOptions(layout="flat", quirks=True, restart=(50, 40))
+    sim_write(tmp_path / "quirky", run, options)
+    source = only_run(tmp_path / "quirky")
+    assert source.table.epochs.tolist() == list(range(80))
+    assert 40 in source.restarts
+    assert source.table.nonfinite, "the quirks write NaN values, recorded as logged NaN"
+    raw = source.table["raw_loss_mean"]
+    assert np.isfinite(raw[np.isfinite(raw)]).all() and np.isfinite(raw).sum() >= 78
+
+    cut = simulate(SimConfig(scenario="healthy", epochs=60, seed=5))
+    sim_write(tmp_path / "cut", cut, WriteOptions(), truncate=True)
+    cut_source = only_run(tmp_path / "cut")
+    assert cut_source.state is FileState.WRITING
+    assert cut_source.table.epochs.tolist() == list(range(60)), "per-epoch files fill the cut"
