@@ -29,7 +29,7 @@ from neuromf_tui.app.screens.help import HelpScreen
 from neuromf_tui.app.state import UIState, load_state, save_state
 from neuromf_tui.app.widgets.chart import MetricChart
 from neuromf_tui.app.widgets.findings_pane import FindingsPane
-from neuromf_tui.app.widgets.metric_list import MetricList
+from neuromf_tui.app.widgets.metric_list import MetricList, MetricRows
 from neuromf_tui.app.widgets.run_browser import RunBrowser
 from neuromf_tui.plotting import compose
 from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot
@@ -86,6 +86,8 @@ class NeuroMFApp(App[None]):
         self.pins: list[str] = list(self.root_state.pins)
         self.marked: frozenset[str] = frozenset(self.root_state.marked)
         self.focused_finding: str | None = None
+        self._frozen_end: int | None = None
+        """Newest epoch of the zoom window while follow is off."""
         self._pending = MonitorUpdate()
         self._lock = asyncio.Lock()
         self.watch_description = "starting…"
@@ -194,7 +196,9 @@ class NeuroMFApp(App[None]):
         update, self._pending = self._pending, MonitorUpdate()
         if not update.snapshots and not update.vanished:
             return
-        first_load = not self.snapshots
+        # The quick snapshot painted before the analysis is not a load: the first analysed
+        # batch reports every existing finding as new, and that is no news to announce.
+        first_load = not any(s.analysed for s in self.snapshots.values())
         self.snapshots.update(update.snapshots)
         for name in update.vanished:
             self.snapshots.pop(name, None)
@@ -283,6 +287,7 @@ class NeuroMFApp(App[None]):
             log=None if self.log_mode == "auto" else self.log_mode == "log",
             smoothing=self.smoothing,
             zoom_last=compose.ZOOM_EPOCHS if self.zoom else None,
+            zoom_end=None if self.follow else self._frozen_end,
             normalise=self.normalise,
             cursor_epoch=self.cursor_epoch,
         )
@@ -352,7 +357,8 @@ class NeuroMFApp(App[None]):
     def _run_selected(self, message: RunBrowser.RunSelected) -> None:
         if message.name in self.snapshots:
             self.selected_run = message.name
-            self.query_one(MetricList).focus()
+            # MetricList is a container: focusing it is a no-op, its rows take the focus.
+            self.query_one(MetricRows).focus()
 
     @on(FindingsPane.FindingSelected)
     def _finding_selected(self, message: FindingsPane.FindingSelected) -> None:
@@ -364,6 +370,10 @@ class NeuroMFApp(App[None]):
     def _cursor_moved(self, message: MetricChart.CursorMoved) -> None:
         self.follow = False
         self.cursor_epoch = message.epoch
+
+    def watch_follow(self, follow: bool) -> None:
+        snapshot = self.current_snapshot
+        self._frozen_end = None if follow or snapshot is None else snapshot.last_epoch
 
     def watch_cursor_epoch(self) -> None:
         if self.view_mode == "inspector":

@@ -28,6 +28,8 @@ class ChartOptions:
     log: bool | None = None
     smoothing: float = 0.0
     zoom_last: int | None = None
+    zoom_end: int | None = None
+    """Newest epoch of the zoom window; None follows the newest epoch as epochs land."""
     normalise: bool = True
     cursor_epoch: int | None = None
 
@@ -112,6 +114,7 @@ def chart_spec(
         log=options.log,
         smoothing=options.smoothing,
         zoom_last=options.zoom_last,
+        zoom_end=options.zoom_end,
         normalise=normalise,
         reference=None if normalise else reference,
         marks=marks,
@@ -136,6 +139,7 @@ def grid_specs(
                 log=options.log,
                 smoothing=options.smoothing,
                 zoom_last=options.zoom_last,
+                zoom_end=options.zoom_end,
                 reference=describe(metric).expected,
                 marks=onset_marks(snapshot, [metric]),
                 cursor_epoch=options.cursor_epoch,

@@ -59,7 +59,8 @@ class ChartSpec:
 
     ``log`` None picks the scale from the catalogue and the data; ``smoothing`` is
     TensorBoard's weight (0 = off; when on, the raw curve is drawn faint behind);
-    ``zoom_last`` keeps the last N epochs; ``normalise`` scales every series to [0, 1];
+    ``zoom_last`` keeps the last N epochs, counted back from ``zoom_end`` (None: the newest
+    epoch, so the window follows a live run); ``normalise`` scales every series to [0, 1];
     ``reference`` draws the expected value as a horizontal line; ``marks`` (e.g. finding
     onsets) and ``cursor_epoch`` draw vertical lines; ``y_range`` is the least y extent shown.
     """
@@ -69,6 +70,7 @@ class ChartSpec:
     log: bool | None = None
     smoothing: float = 0.0
     zoom_last: int | None = None
+    zoom_end: int | None = None
     normalise: bool = False
     reference: float | None = None
     marks: tuple[int, ...] = ()
@@ -87,7 +89,7 @@ class ChartSpec:
         xs = [s.x[np.isfinite(s.x) & np.isfinite(s.y)] for s in self.series]
         every = np.unique(np.concatenate(xs)) if xs else np.empty(0)
         if self.zoom_last is not None and every.size:
-            every = every[core.zoom_last(every, self.zoom_last)]
+            every = every[core.zoom_last(every, self.zoom_last, self.zoom_end)]
         return every
 
 
@@ -178,9 +180,12 @@ def prepare(spec: ChartSpec, width: int = 80, height: int = 20) -> PreparedChart
     """
     log = _use_log(spec)
     columns = max(8, width - 10)
-    newest = max(
-        (b[1] for s in spec.series if (b := core.finite_bounds(s.x)) is not None), default=None
-    )
+    newest = spec.zoom_end
+    if newest is None:
+        newest = max(
+            (b[1] for s in spec.series if (b := core.finite_bounds(s.x)) is not None),
+            default=None,
+        )
     multi = len(spec.series) > 1
     layers: list[Layer] = []
     drawn: list[np.ndarray] = []
