@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -110,7 +111,6 @@ class NeuroMFApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = printable(str(self.path))
-        self.query_one(RunBrowser).set_marks(self.marked)
         self._apply_size(self.size.width)
         self.set_interval(APPLY_INTERVAL, self._flush)
         self._follow_files()
@@ -199,10 +199,20 @@ class NeuroMFApp(App[None]):
         # The quick snapshot painted before the analysis is not a load: the first analysed
         # batch reports every existing finding as new, and that is no news to announce.
         first_load = not any(s.analysed for s in self.snapshots.values())
+        if first_load:  # nor anything to highlight as just raised in the findings pane
+            update.snapshots = {
+                name: dataclasses.replace(s, new_ids=frozenset())
+                for name, s in update.snapshots.items()
+            }
         self.snapshots.update(update.snapshots)
         for name in update.vanished:
             self.snapshots.pop(name, None)
-        self.query_one(RunBrowser).update_runs(self.snapshots)
+        browser = self.query_one(RunBrowser)
+        if first_load and any(s.analysed for s in update.snapshots.values()):
+            # Marks are restored once every run is known: the quick snapshot alone would
+            # make the browser drop the marks of the runs not read yet.
+            browser.set_marks(self.marked)
+        browser.update_runs(self.snapshots)
         if not first_load:
             self._announce(update)
         if self.selected_run not in self.snapshots:
@@ -251,7 +261,8 @@ class NeuroMFApp(App[None]):
             self.view_mode = "chart"
 
     def watch_selected_run(self, name: str | None) -> None:
-        self.root_state.run = name
+        if name is not None:  # the initial None must not forget the remembered run
+            self.root_state.run = name
         self.cursor_epoch = None
         self.focused_finding = None
         snapshot = self.current_snapshot
@@ -274,7 +285,8 @@ class NeuroMFApp(App[None]):
         metrics.show_pins(self.pins)
         if self.metric is not None:
             metrics.highlight(self.metric)
-        self.query_one(FindingsPane).show(snapshot)
+        # Before the analysis the pane says "analysing…", not "no findings".
+        self.query_one(FindingsPane).show(snapshot if snapshot.analysed else None)
         if self.follow:
             self.cursor_epoch = snapshot.last_epoch
         self._refresh_chart()
