@@ -86,7 +86,8 @@ def test_downsample_keeps_a_one_epoch_spike_in_50000_points() -> None:
     dx, dy = core.downsample_minmax(x, y, 160)
     elapsed = time.perf_counter() - started
     print(f"downsample 50,000 -> {dx.size} points in {elapsed * 1000:.1f} ms")
-    assert dx.size <= 2 * 160
+    assert dx.size <= 2 * 160 + 2
+    assert dx[0] == 0 and dx[-1] == 49_999, "the curve spans the whole run"
     assert dy.max() == 40.0 and dx[dy.argmax()] == 31_337
     assert dy.min() == -40.0 and dx[dy.argmin()] == 12_345
     assert np.all(np.diff(dx) > 0)
@@ -437,3 +438,13 @@ def test_plotting_core_is_headless() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_long_run_is_drawn_up_to_its_newest_epoch_with_the_cursor_on_it() -> None:
+    from neuromf_tui.plotting.spec import ChartSpec, Series, prepare
+
+    x = np.arange(5_000, dtype=float)
+    y = 100 * np.exp(-x / 1000) + np.random.default_rng(0).normal(scale=0.5, size=x.size)
+    plan = prepare(ChartSpec([Series("m", x, y)], cursor_epoch=4_999), 150, 40)
+    assert plan.xlim[1] >= 4_999
+    assert plan.cursor == 4_999

@@ -42,7 +42,11 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("ctrl+f", "filter_runs", "Find run", "Filter runs by name", "Runs", show=False),
     Action(
-        "c", "compare", "Compare", "Overlay the metric across the runs marked with space", "Runs"
+        "c",
+        "compare",
+        "Compare",
+        "Compare on/off: overlay the metric across the runs marked with space",
+        "Runs",
     ),
     Action("l", "toggle_log", "Log", "Cycle the y scale: automatic, log, linear", "Chart"),
     Action(

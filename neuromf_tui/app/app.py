@@ -63,6 +63,8 @@ class NeuroMFApp(App[None]):
     zoom: reactive[bool] = reactive(False)
     normalise: reactive[bool] = reactive(True)
     follow: reactive[bool] = reactive(True)
+    compare: reactive[bool] = reactive(False)
+    """Overlay the metric across the marked runs (toggled with c)."""
     cursor_epoch: reactive[int | None] = reactive(None)
 
     def __init__(
@@ -87,6 +89,7 @@ class NeuroMFApp(App[None]):
         self.pins: list[str] = list(self.root_state.pins)
         self.marked: frozenset[str] = frozenset(self.root_state.marked)
         self.focused_finding: str | None = None
+        self._last_apply = 0.0
         self._frozen_end: int | None = None
         """Newest epoch of the zoom window while follow is off."""
         self._pending = MonitorUpdate()
@@ -112,7 +115,7 @@ class NeuroMFApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = printable(str(self.path))
         self._apply_size(self.size.width)
-        self.set_interval(APPLY_INTERVAL, self._flush)
+        self.set_interval(APPLY_INTERVAL, self._apply_pending)
         self._follow_files()
         self.set_interval(REEVALUATE_SECONDS, self._reevaluate)
 
@@ -128,7 +131,7 @@ class NeuroMFApp(App[None]):
         first = await asyncio.wrap_future(self._quick)
         if first is not None:
             self._merge(first)
-            self._flush()
+            self._apply_pending()
         self.monitor = await asyncio.to_thread(self._make_monitor)
         from neuromf_tui.data.tail import RunWatcher
 
@@ -183,6 +186,13 @@ class NeuroMFApp(App[None]):
         self._merge(update)
 
     def _merge(self, update: MonitorUpdate) -> None:
+        """Queue an update; apply it now if nothing was applied for a tick (no added delay),
+        else on the next tick (a burst of epochs becomes one redraw)."""
+        self._queue(update)
+        if time.monotonic() - self._last_apply >= APPLY_INTERVAL:
+            self._apply_pending()
+
+    def _queue(self, update: MonitorUpdate) -> None:
         pending = self._pending
         pending.snapshots.update(update.snapshots)
         for name in update.vanished:
@@ -191,11 +201,12 @@ class NeuroMFApp(App[None]):
         pending.new_findings.extend(update.new_findings)
         pending.resolved_findings.extend(update.resolved_findings)
 
-    def _flush(self) -> None:
+    def _apply_pending(self) -> None:
         """Apply what arrived since the last tick (coalesced: one redraw per tick)."""
         update, self._pending = self._pending, MonitorUpdate()
         if not update.snapshots and not update.vanished:
             return
+        self._last_apply = time.monotonic()
         # The quick snapshot painted before the analysis is not a load: the first analysed
         # batch reports every existing finding as new, and that is no news to announce.
         first_load = not any(s.analysed for s in self.snapshots.values())
@@ -265,6 +276,8 @@ class NeuroMFApp(App[None]):
             self.root_state.run = name
         self.cursor_epoch = None
         self.focused_finding = None
+        if self.view_mode == "finding":
+            self.view_mode = "chart"
         snapshot = self.current_snapshot
         if snapshot is not None and (self.metric is None or self.metric not in snapshot.columns):
             self.metric = compose.default_metric(snapshot, self.root_state.metric)
@@ -303,14 +316,17 @@ class NeuroMFApp(App[None]):
             normalise=self.normalise,
             cursor_epoch=self.cursor_epoch,
         )
-        if self.view_mode in ("overview", "grid"):
+        if self.view_mode in ("overview", "grid", "finding"):
             from neuromf_tui.app.widgets.chart_grid import ChartGrid
 
             grids = self.query(ChartGrid)
             if not grids:
                 return
+            finding = next((f for f in snapshot.findings if f.id == self.focused_finding), None)
             if self.view_mode == "overview":
                 specs = compose.overview_specs(snapshot, options)
+            elif self.view_mode == "finding" and finding is not None:
+                specs = compose.finding_specs(snapshot, finding, options)
             else:
                 metrics = self.pins or ([self.metric] if self.metric else [])
                 specs = compose.grid_specs(snapshot, metrics, options)
@@ -323,15 +339,13 @@ class NeuroMFApp(App[None]):
             if epoch is not None and inspectors:
                 inspectors.first().show(snapshot, epoch)
         else:
-            finding = next((f for f in snapshot.findings if f.id == self.focused_finding), None)
             self.query_one(MetricChart).spec = compose.chart_spec(
                 self.snapshots,
                 snapshot.name,
                 self.metric,
                 self.pins,
-                self.marked,
+                self.marked if self.compare else (),
                 options,
-                finding=finding,
             )
 
     # --- messages from widgets -----------------------------------------------------------
@@ -375,8 +389,9 @@ class NeuroMFApp(App[None]):
     @on(FindingsPane.FindingSelected)
     def _finding_selected(self, message: FindingsPane.FindingSelected) -> None:
         self.focused_finding = message.finding.id
-        self.view_mode = "chart"
-        self._refresh_chart()
+        if self.view_mode == "finding":
+            self._refresh_chart()
+        self.view_mode = "finding"
 
     @on(MetricChart.CursorMoved)
     def _cursor_moved(self, message: MetricChart.CursorMoved) -> None:
@@ -392,7 +407,7 @@ class NeuroMFApp(App[None]):
             self._refresh_chart()
 
     async def watch_view_mode(self, mode: str) -> None:
-        target = {"overview": "grid", "grid": "grid"}.get(mode, mode)
+        target = {"overview": "grid", "grid": "grid", "finding": "grid"}.get(mode, mode)
         switcher = self.query_one("#views", ContentSwitcher)
         if not switcher.query(f"#{target}"):
             await switcher.mount(self._make_view(target))
@@ -420,8 +435,11 @@ class NeuroMFApp(App[None]):
         self.query_one(RunBrowser).focus_filter()
 
     def action_compare(self) -> None:
-        if len(self.marked) < 2:
-            self.notify("Mark two or more runs with space first.", severity="warning")
+        others = self.marked - {self.selected_run}
+        if not self.compare and not others:
+            self.notify("Mark another run with space to compare with.", severity="warning")
+            return
+        self.compare = not self.compare  # the chart title says "... across N runs"
         self.view_mode = "chart"
         self.focused_finding = None
         self._refresh_chart()

@@ -7,6 +7,7 @@ without an app.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -160,3 +161,24 @@ def overview_specs(snapshot: RunSnapshot, options: ChartOptions) -> list[ChartSp
         cursor_epoch=options.cursor_epoch,
     )
     return charts
+
+
+def finding_specs(
+    snapshot: RunSnapshot, finding: Finding, options: ChartOptions
+) -> list[ChartSpec]:
+    """One panel per metric a finding cites, each with the onset marked.
+
+    Separate panels, not one normalised chart: the evidence is often that one metric moved
+    and another did not (raw loss up 1,000x while loss_mean stayed at 1.000), which a shared
+    [0, 1] scale would hide.
+    """
+    metrics = [m for m in finding.metrics if m in snapshot.columns][:MAX_FINDING_SERIES]
+    specs = grid_specs(snapshot, metrics, options)
+    return [
+        dataclasses.replace(
+            spec,
+            title=f"{spec.title} · {finding.id} from epoch {finding.first_epoch}",
+            marks=(finding.first_epoch,),
+        )
+        for spec in specs
+    ]

@@ -68,7 +68,8 @@ def _ema_blocks(v: np.ndarray, weight: float, block: int) -> np.ndarray:
 
 
 def downsample_minmax(x: object, y: object, buckets: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ~2 points per bucket (a chart column): each bucket's min and max, in x order.
+    """At most ~2 points per bucket (a chart column): each bucket's min and max, in x order,
+    plus the first and the last point.
 
     Buckets split the x range evenly, so they line up with screen columns and a one-epoch spike
     survives however long the run is. Non-finite y are dropped first; arrays with no more than
@@ -100,7 +101,8 @@ def downsample_minmax(x: object, y: object, buckets: int) -> tuple[np.ndarray, n
     for reduce in (np.minimum, np.maximum):
         extreme = np.repeat(reduce.reduceat(ys, starts), counts)
         firsts.append(np.minimum.reduceat(np.where(ys == extreme, index, xs.size), starts))
-    chosen = np.unique(np.concatenate(firsts))
+    # The first and last points stay, so the curve spans the whole run up to the newest epoch.
+    chosen = np.unique(np.concatenate([*firsts, [0, xs.size - 1]]))
     return xs[chosen], ys[chosen]
 
 

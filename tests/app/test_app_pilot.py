@@ -50,6 +50,13 @@ def chart(app: NeuroMFApp) -> MetricChart:
     return app.query_one("#chart", MetricChart)
 
 
+def grid_charts(app: NeuroMFApp) -> list[MetricChart]:
+    """The panels of the grid view (overview, pinned grid or a focused finding)."""
+    from neuromf_tui.app.widgets.chart_grid import ChartGrid
+
+    return list(app.query_one(ChartGrid).query(MetricChart))
+
+
 def labels(app: NeuroMFApp) -> list[str]:
     """Labels of the series the main chart is asked to draw."""
     return [s.label for s in chart(app).spec.series]
@@ -245,7 +252,8 @@ async def test_marking_two_runs_and_compare_overlays_them(
         await select(pilot, PHASE4C)
         await pilot.press("c")
         await pilot.pause()
-        assert any("Mark two" in message for message in toasts(app))
+        assert any("Mark another run" in message for message in toasts(app))
+        assert not app.compare
 
         await pilot.press("space")
         await select(pilot, BASELINE)
@@ -255,6 +263,7 @@ async def test_marking_two_runs_and_compare_overlays_them(
         rows = browser(app).query_one(OptionList)
         marked_rows = [str(o.prompt) for o in rows.options if o.id in app.marked]
         assert len(marked_rows) == 2 and all(row.startswith("◆") for row in marked_rows)
+        assert labels(app) == [app.metric], "marking alone does not overlay"
 
         await pilot.press("c")
         await settle(pilot)
@@ -292,19 +301,22 @@ async def test_opening_a_finding_charts_its_metrics_from_its_onset(
         await pilot.press("enter")
         await settle(pilot)
         assert app.focused_finding == finding.id
+        assert app.view_mode == "finding"
         columns = app.snapshots[PHASE4C].columns
-        assert labels(app) == [m for m in finding.metrics if m in columns][:4]
-        spec = chart(app).spec
-        assert spec.marks == (finding.first_epoch,)
-        assert finding.title in spec.title
-        plan = chart(app).plan
+        panels = grid_charts(app)
+        wanted = [m for m in finding.metrics if m in columns][:4]
+        assert [p.spec.series[0].label for p in panels] == wanted, "one panel per metric"
+        for panel in panels:
+            assert panel.spec.marks == (finding.first_epoch,)
+            assert finding.id in panel.spec.title
+        plan = panels[0].plan
         assert plan is not None and finding.first_epoch in plan.marks
 
         await pilot.press("j", "enter")
         await settle(pilot)
         second = app.snapshots[PHASE4C].findings[1]
         assert app.focused_finding == second.id
-        assert chart(app).spec.marks == (second.first_epoch,)
+        assert all(p.spec.marks == (second.first_epoch,) for p in grid_charts(app))
 
         # Choosing a metric leaves the finding.
         app.query_one(MetricRows).focus()
@@ -491,8 +503,8 @@ async def test_state_survives_a_restart_and_run_folders_stay_untouched(
         assert again.metric == metric
         assert again.pins == pins
         assert again.marked == {PHASE4C}
-        # The remembered mark overlays the marked run on the selected one.
-        assert labels(again) == [BASELINE, PHASE4C]
+        # Marks are remembered; comparing is switched on again with c.
+        assert labels(again) == [metric, *pins]
         assert again.query_one(MetricRows).pins == frozenset(pins)
     assert tree_digest(sample_copy) == before
 

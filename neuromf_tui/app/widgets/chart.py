@@ -244,8 +244,10 @@ class MetricChart(PlotextPlot, can_focus=True):
         return self.get_component_styles(component).color.rgb
 
     def render(self) -> RenderResult:
-        if self.spec.series and self.content_size.width and (
-            self._plan is None or self._plan.empty
+        if (
+            self.spec.series
+            and self.content_size.width
+            and (self._plan is None or self._plan.empty)
         ):
             self._draw()  # first data: draw in this frame rather than the next
         plan = self._plan

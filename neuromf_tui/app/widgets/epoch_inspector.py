@@ -24,12 +24,17 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
-from neuromf_tui.app.widgets.metric_list import FilterBar, text_style
+from neuromf_tui.app.widgets.metric_list import FilterBar, fit, text_style
 from neuromf_tui.data.catalogue import describe
 from neuromf_tui.plotting.metric_filter import MetricFilter, compile_filter, metric_sort_key
 from neuromf_tui.plotting.sparkline import change_at, format_change, format_value, trend_quality
 from neuromf_tui.snapshot import RunSnapshot
 from neuromf_tui.textsafe import printable
+
+MIN_NAME_WIDTH = 12
+VALUE_COLUMNS_WIDTH = 40
+"""Cells the value, change and arrow columns need: long metric names are cut in the middle so
+those stay visible in a narrow pane."""
 
 
 class EpochInspector(Widget):
@@ -171,8 +176,9 @@ class EpochInspector(Widget):
         quality = trend_quality(change.arrow, describe(name).higher_is_better)
         style = self._style(quality)
         arrow = change.arrow if math.isfinite(change.delta) else ""
+        width = max(MIN_NAME_WIDTH, self.size.width - VALUE_COLUMNS_WIDTH)
         return [
-            Text(printable(name)),
+            Text(fit(printable(name), width).rstrip()),
             Text(format_value(change.value), justify="right"),
             Text(absolute, style=style, justify="right"),
             Text(percent, style=style, justify="right"),
