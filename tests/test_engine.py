@@ -150,3 +150,25 @@ def test_summary_phase_best_epoch_moves_and_correlations() -> None:
     weight = pairs[("adaptive_weight.mean", "raw_loss_mean")]
     assert weight.r > 0.99 and weight.n == 400 and weight.epochs == (0, 399)
     assert summarise(sim_view("healthy", 400, until=30)).phase == "early"
+
+
+def test_incremental_medians_match_a_fresh_computation() -> None:
+    from neuromf_tui.analysis.phase import smoothed
+    from neuromf_tui.analysis.stats import rolling_median
+
+    run = sim("adaptive-masking", 120)
+    table = table_from_history(run.history)
+    memo: dict = {}
+    for until in (10, 11, 40, 119):
+        view = RunView.from_table("r", table, until=until)
+        view.memo = memo
+        got = smoothed(view, "raw_loss_mean", 7)
+        want = rolling_median(view.get("raw_loss_mean"), 7)
+        assert np.array_equal(got, want, equal_nan=True)
+    # A rewritten history (values changed in the past) is computed afresh, not patched.
+    history = [dict(r) for r in run.history]
+    history[5]["raw_loss_mean"] = 1e9
+    view = RunView.from_table("r", table_from_history(history))
+    view.memo = memo
+    got = smoothed(view, "raw_loss_mean", 7)
+    assert np.array_equal(got, rolling_median(view.get("raw_loss_mean"), 7), equal_nan=True)

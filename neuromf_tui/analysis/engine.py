@@ -35,6 +35,7 @@ class Engine:
         self.resolved: list[Finding] = []
         self.rule_errors: dict[str, str] = {}
         self._last_epoch: int | None = None
+        self._memo: dict[object, tuple[object, object]] = {}
 
     @property
     def findings(self) -> list[Finding]:
@@ -45,6 +46,7 @@ class Engine:
         self.open.clear()
         self.resolved.clear()
         self._last_epoch = None
+        self._memo.clear()
 
     def evaluate(self, view: RunView) -> Delta:
         """Re-run every rule on ``view`` and update open/resolved findings."""
@@ -52,6 +54,7 @@ class Engine:
         last = view.last_epoch
         if last is not None and self._last_epoch is not None and last < self._last_epoch:
             self.reset()
+        view.memo = self._memo  # type: ignore[assignment]
         for rule in self.rules:
             if rule.live_only and not view.live:
                 detection = None

@@ -20,12 +20,41 @@ NAMES = ("early", "mid", "late")
 
 
 def smoothed(view: RunView, name: str, window: int = 7) -> np.ndarray | None:
-    """Trailing rolling median of a metric (one noisy epoch cannot flip a verdict), memoised."""
+    """Trailing rolling median of a metric (one noisy epoch cannot flip a verdict), memoised.
+
+    Within one evaluation the result is shared by every rule; across evaluations (the engine
+    passes a persistent ``view.memo``) only the epochs added since the last one are computed,
+    after checking that the earlier values did not change.
+    """
     key = ("median", name, window)
     if key not in view.cache:
         col = view.get(name)
-        view.cache[key] = None if col is None else rolling_median(col, window)
+        view.cache[key] = None if col is None else _incremental_median(view, key, col, window)
     return view.cache[key]  # type: ignore[return-value]
+
+
+def _incremental_median(
+    view: RunView, key: tuple[object, ...], col: np.ndarray, window: int
+) -> np.ndarray:
+    memo = view.memo
+    if memo is None:
+        return rolling_median(col, window)
+    previous = memo.get(key)
+    n = len(col)
+    if previous is not None:
+        old_col, old_out = previous
+        m = len(old_col)
+        if window - 1 <= m <= n and np.array_equal(col[:m], old_col, equal_nan=True):
+            if m == n:
+                return old_out
+            start = m - (window - 1)
+            tail = rolling_median(col[start:], window)[window - 1 :]
+            out = np.concatenate([old_out, tail])
+            memo[key] = (col.copy(), out)
+            return out
+    out = rolling_median(col, window)
+    memo[key] = (col.copy(), out)
+    return out
 
 
 def phases(view: RunView) -> np.ndarray:

@@ -29,6 +29,8 @@ class RunView:
     """Metric -> epochs where the record logged NaN/inf (as opposed to not logging it)."""
     _derived: dict[str, np.ndarray] | None = None
     cache: dict[object, object] = field(default_factory=dict)
+    memo: dict[object, tuple[np.ndarray, np.ndarray]] | None = None
+    """Set by the engine: series memoised across evaluations (see ``phase.smoothed``)."""
     """Memo for series several rules share (rolling medians, phases) within one evaluation."""
 
     @classmethod
