@@ -129,3 +129,13 @@ def test_byte_corruption_keeps_records_before_it(position: int, junk: bytes) -> 
         return
     kept = [r["epoch"] for r in result.records if isinstance(r.get("epoch"), int)]
     assert set(range(complete_before(position))) <= set(kept) | {None}
+
+
+def test_what_the_fast_parser_refuses_still_loads() -> None:
+    """orjson refuses bare NaN and integers beyond 64 bits; json takes both."""
+    big = scan_array('[{"epoch": 0, "x": 123456789012345678901234567890}]')
+    assert big.records[0]["x"] == 123456789012345678901234567890 and big.complete
+    nan = scan_array('[{"epoch": 0, "x": NaN, "y": -Infinity}]')
+    assert math.isnan(nan.records[0]["x"]) and nan.records[0]["y"] == -math.inf
+    text_only = scan_array('[{"epoch": 0, "note": "NaN appears only in a string"}]')
+    assert text_only.records[0]["note"].startswith("NaN")

@@ -6,8 +6,9 @@ complete record before a cut, tells a cut (the file is being written) from a fil
 JSON array at all, and can continue from the byte offset of the last complete record so that
 taking in one more epoch does not re-read the whole history.
 
-Python's ``json`` accepts the bare ``NaN``/``Infinity`` tokens the writer emits, so no token
-rewriting is needed.
+Whole files are parsed with orjson (several times faster than ``json``) when they hold no
+``NaN``/``Infinity`` token, which orjson refuses; files that do go to Python's ``json``,
+which accepts the bare tokens the writer emits, so no token rewriting is needed.
 """
 
 from __future__ import annotations
@@ -17,10 +18,25 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 _WS = re.compile(r"[ \t\n\r]*")
 _INDENT2_RECORD_END = "\n  }"
 _RECORD_START = re.compile(r"\n  \{")
 _decoder = json.JSONDecoder()
+_NON_FINITE_TOKENS = ("NaN", "Infinity")
+
+
+def _loads(text: str) -> Any:
+    """Parse a whole JSON text: orjson when it can, else the standard library.
+
+    Raises ``json.JSONDecodeError`` (orjson's error is a subclass of it); callers then fall
+    back to record-by-record decoding, which also takes what orjson refuses (integers beyond
+    64 bits).
+    """
+    if any(token in text for token in _NON_FINITE_TOKENS):
+        return json.loads(text)
+    return orjson.loads(text)
 
 
 class SummaryFormatError(ValueError):
@@ -60,7 +76,7 @@ def scan_array(text: str) -> ScanResult:
     if first != "[":
         raise SummaryFormatError(_describe_non_array(text, start))
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError:
         pass
     else:
@@ -72,7 +88,7 @@ def scan_array(text: str) -> ScanResult:
     if body_end > start:
         cut = body_end + len(_INDENT2_RECORD_END)
         try:
-            value = json.loads(text[:cut] + "\n]")
+            value = _loads(text[:cut] + "\n]")
         except json.JSONDecodeError:
             pass
         else:

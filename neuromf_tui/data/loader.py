@@ -12,8 +12,11 @@ learning_rate, ema_divergence only) updates the fields it has instead of erasing
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +95,10 @@ class RunSource:
     # --- reading -------------------------------------------------------------------------
     def refresh(self) -> Update:
         """Bring the table up to date with the files; see the class docstring."""
+        with _gc_paused():
+            return self._refresh()
+
+    def _refresh(self) -> Update:
         if self._summary is None:
             return self._refresh_epoch_files_only()
         read = self._summary.read()
@@ -266,6 +273,22 @@ class RunSource:
         for problem in problems:
             if problem not in self.problems and len(self.problems) < MAX_PROBLEMS:
                 self.problems.append(problem)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a summary is parsed and flattened.
+
+    Parsing allocates hundreds of thousands of small containers and no cycles; the collector
+    would otherwise walk them again and again (a third of the load time on small runs).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _plain_epoch(record: dict[str, Any]) -> int | None:
