@@ -31,8 +31,7 @@ def _loads(text: str) -> Any:
     """Parse a whole JSON text: orjson when it can, else the standard library.
 
     Raises ``json.JSONDecodeError`` (orjson's error is a subclass of it); callers then fall
-    back to record-by-record decoding, which also takes what orjson refuses (integers beyond
-    64 bits).
+    back to record-by-record decoding with the standard library.
     """
     if any(token in text for token in _NON_FINITE_TOKENS):
         return json.loads(text)
