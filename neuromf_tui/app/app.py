@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Header
+from textual.widgets import ContentSwitcher, Footer, Header, Static
 
 from neuromf_tui.analysis.config import Settings
 from neuromf_tui.app.actions import ACTIONS, bindings
@@ -29,14 +29,14 @@ from neuromf_tui.app.palette import MetricProvider, RunProvider
 from neuromf_tui.app.screens.help import HelpScreen
 from neuromf_tui.app.state import UIState, load_state, save_state
 from neuromf_tui.app.widgets.chart import MetricChart
-from neuromf_tui.app.widgets.findings_pane import FindingsPane
-from neuromf_tui.app.widgets.metric_list import MetricList, MetricRows
-from neuromf_tui.app.widgets.run_browser import RunBrowser
 from neuromf_tui.plotting import compose
 from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot
 from neuromf_tui.textsafe import printable
 
 if TYPE_CHECKING:
+    from neuromf_tui.app.widgets.findings_pane import FindingsPane
+    from neuromf_tui.app.widgets.metric_list import MetricList
+    from neuromf_tui.app.widgets.run_browser import RunBrowser
     from neuromf_tui.monitor import Monitor
 
 APPLY_INTERVAL = 0.1
@@ -90,6 +90,8 @@ class NeuroMFApp(App[None]):
         self.marked: frozenset[str] = frozenset(self.root_state.marked)
         self.focused_finding: str | None = None
         self._last_apply = 0.0
+        self._panes = False
+        """True once the run browser, metric list and findings pane are mounted."""
         self._frozen_end: int | None = None
         """Newest epoch of the zoom window while follow is off."""
         self._pending = MonitorUpdate()
@@ -101,19 +103,55 @@ class NeuroMFApp(App[None]):
 
     # --- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
+        """The frame and the chart; the lists and findings mount right after the first paint."""
+        yield Static("", id="header-slot")
         with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield RunBrowser(id="runs")
-                yield MetricList(id="metrics")
+            yield Vertical(id="left")
             with Vertical(id="right"):
                 with ContentSwitcher(initial="chart", id="views"):
                     yield MetricChart(id="chart")
-                yield FindingsPane(id="findings")
-        yield Footer()
+                yield Vertical(id="findings-box")
+        yield Static("", id="footer-slot")
+
+    async def _mount_panes(self) -> None:
+        """Mount the run browser, metric list and findings pane, then show current state.
+
+        Done after the first frame so that the chart of the first run is on screen sooner.
+        """
+        from neuromf_tui.app.widgets.findings_pane import FindingsPane
+        from neuromf_tui.app.widgets.metric_list import MetricList
+        from neuromf_tui.app.widgets.run_browser import RunBrowser
+
+        browser = RunBrowser(id="runs")
+        header_slot, footer_slot = self.query_one("#header-slot"), self.query_one("#footer-slot")
+        await self.mount(Header(), before=header_slot)
+        await self.mount(Footer(), after=footer_slot)
+        await header_slot.remove()
+        await footer_slot.remove()
+        await self.query_one("#left").mount_all([browser, MetricList(id="metrics")])
+        await self.query_one("#findings-box").mount(FindingsPane(id="findings"))
+        self._panes = True
+        if any(s.analysed for s in self.snapshots.values()):
+            browser.set_marks(self.marked)
+        browser.update_runs(self.snapshots)
+        if self.selected_run is not None:
+            browser.select(self.selected_run)
+            self._refresh_run_views()
+        self.screen.set_focus(None)
+        self.screen.focus_next()
+
+    def _browser(self) -> RunBrowser | None:
+        return self.query_one("#runs") if self._panes else None  # type: ignore[return-value]
+
+    def _metric_list(self) -> MetricList | None:
+        return self.query_one("#metrics") if self._panes else None  # type: ignore[return-value]
+
+    def _findings_pane(self) -> FindingsPane | None:
+        return self.query_one("#findings") if self._panes else None  # type: ignore[return-value]
 
     def on_mount(self) -> None:
         self.sub_title = printable(str(self.path))
+        self.call_after_refresh(self._mount_panes)
         self._apply_size(self.size.width)
         self.set_interval(APPLY_INTERVAL, self._apply_pending)
         self._follow_files()
@@ -218,12 +256,13 @@ class NeuroMFApp(App[None]):
         self.snapshots.update(update.snapshots)
         for name in update.vanished:
             self.snapshots.pop(name, None)
-        browser = self.query_one(RunBrowser)
-        if first_load and any(s.analysed for s in update.snapshots.values()):
-            # Marks are restored once every run is known: the quick snapshot alone would
-            # make the browser drop the marks of the runs not read yet.
-            browser.set_marks(self.marked)
-        browser.update_runs(self.snapshots)
+        browser = self._browser()
+        if browser is not None:
+            if first_load and any(s.analysed for s in update.snapshots.values()):
+                # Marks are restored once every run is known: the quick snapshot alone would
+                # make the browser drop the marks of the runs not read yet.
+                browser.set_marks(self.marked)
+            browser.update_runs(self.snapshots)
         if not first_load:
             self._announce(update)
         if self.selected_run not in self.snapshots:
@@ -262,7 +301,9 @@ class NeuroMFApp(App[None]):
         return self.snapshots.get(self.selected_run) if self.selected_run else None
 
     def select_run(self, name: str) -> None:
-        self.query_one(RunBrowser).select(name)
+        browser = self._browser()
+        if browser is not None:
+            browser.select(name)
         self.selected_run = name
 
     def show_metric(self, name: str) -> None:
@@ -286,20 +327,23 @@ class NeuroMFApp(App[None]):
     def watch_metric(self, name: str | None) -> None:
         if name is not None:
             self.root_state.metric = name
-            self.query_one(MetricList).highlight(name)
+            metrics = self._metric_list()
+            if metrics is not None:
+                metrics.highlight(name)
         self._refresh_chart()
 
     def _refresh_run_views(self) -> None:
         snapshot = self.current_snapshot
         if snapshot is None:
             return
-        metrics = self.query_one(MetricList)
-        metrics.show_run(snapshot)
-        metrics.show_pins(self.pins)
-        if self.metric is not None:
-            metrics.highlight(self.metric)
-        # Before the analysis the pane says "analysing…", not "no findings".
-        self.query_one(FindingsPane).show(snapshot if snapshot.analysed else None)
+        metrics, findings = self._metric_list(), self._findings_pane()
+        if metrics is not None and findings is not None:
+            metrics.show_run(snapshot)
+            metrics.show_pins(self.pins)
+            if self.metric is not None:
+                metrics.highlight(self.metric)
+            # Before the analysis the pane says "analysing…", not "no findings".
+            findings.show(snapshot if snapshot.analysed else None)
         if self.follow:
             self.cursor_epoch = snapshot.last_epoch
         self._refresh_chart()
@@ -349,45 +393,40 @@ class NeuroMFApp(App[None]):
             )
 
     # --- messages from widgets -----------------------------------------------------------
-    @on(RunBrowser.RunHighlighted)
-    def _run_highlighted(self, message: RunBrowser.RunHighlighted) -> None:
+    def on_run_browser_run_highlighted(self, message: RunBrowser.RunHighlighted) -> None:
         if message.name in self.snapshots and message.name != self.selected_run:
             self.selected_run = message.name
 
-    @on(RunBrowser.MarksChanged)
-    def _marks_changed(self, message: RunBrowser.MarksChanged) -> None:
+    def on_run_browser_marks_changed(self, message: RunBrowser.MarksChanged) -> None:
         self.marked = frozenset(message.names)
         self.root_state.marked = sorted(self.marked)
         self._refresh_chart()
 
-    @on(MetricList.MetricHighlighted)
-    def _metric_highlighted(self, message: MetricList.MetricHighlighted) -> None:
+    def on_metric_list_metric_highlighted(self, message: MetricList.MetricHighlighted) -> None:
         self.show_metric(message.name)
 
-    @on(MetricList.PinToggled)
-    def _pin_toggled(self, message: MetricList.PinToggled) -> None:
+    def on_metric_list_pin_toggled(self, message: MetricList.PinToggled) -> None:
         if message.name in self.pins:
             self.pins.remove(message.name)
         else:
             self.pins.append(message.name)
         self.root_state.pins = list(self.pins)
-        self.query_one(MetricList).show_pins(self.pins)
+        metrics = self._metric_list()
+        if metrics is not None:
+            metrics.show_pins(self.pins)
         self._refresh_chart()
 
-    @on(MetricList.MetricSelected)
-    def _metric_selected(self, message: MetricList.MetricSelected) -> None:
+    def on_metric_list_metric_selected(self, message: MetricList.MetricSelected) -> None:
         self.show_metric(message.name)
         self.query_one(MetricChart).focus()
 
-    @on(RunBrowser.RunSelected)
-    def _run_selected(self, message: RunBrowser.RunSelected) -> None:
+    def on_run_browser_run_selected(self, message: RunBrowser.RunSelected) -> None:
         if message.name in self.snapshots:
             self.selected_run = message.name
             # MetricList is a container: focusing it is a no-op, its rows take the focus.
-            self.query_one(MetricRows).focus()
+            self.query_one("#metric-rows").focus()
 
-    @on(FindingsPane.FindingSelected)
-    def _finding_selected(self, message: FindingsPane.FindingSelected) -> None:
+    def on_findings_pane_finding_selected(self, message: FindingsPane.FindingSelected) -> None:
         self.focused_finding = message.finding.id
         if self.view_mode == "finding":
             self._refresh_chart()
@@ -429,10 +468,14 @@ class NeuroMFApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_filter_metrics(self) -> None:
-        self.query_one(MetricList).focus_filter()
+        metrics = self._metric_list()
+        if metrics is not None:
+            metrics.focus_filter()
 
     def action_filter_runs(self) -> None:
-        self.query_one(RunBrowser).focus_filter()
+        browser = self._browser()
+        if browser is not None:
+            browser.focus_filter()
 
     def action_compare(self) -> None:
         others = self.marked - {self.selected_run}
@@ -466,7 +509,9 @@ class NeuroMFApp(App[None]):
     def action_clear_pins(self) -> None:
         self.pins.clear()
         self.root_state.pins = []
-        self.query_one(MetricList).show_pins(self.pins)
+        metrics = self._metric_list()
+        if metrics is not None:
+            metrics.show_pins(self.pins)
         self._refresh_chart()
 
     def action_toggle_grid(self) -> None:

@@ -226,6 +226,8 @@ class FindingsPane(Widget):
         else:
             focused = self.app.focused
             focused_id = focused.finding.id if isinstance(focused, FindingItem) else None
+            # Findings still highlighted from an earlier update stay highlighted until cleared.
+            new = new | {i.finding.id for i in items if i.has_class("-new")}
             container.remove_children()
             fresh = [FindingItem(f, new=f.id in new) for f in findings]
             container.mount_all(fresh)
