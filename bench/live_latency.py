@@ -201,6 +201,7 @@ async def measure_in(root: Path, mode: str, args: argparse.Namespace) -> list[Sa
         chart.redraw()
         await wait_for(lambda: drawn["newest"] == start - 1, "first chart of the run")
         await wait_for(lambda: app.snapshots[RUN].analysed, "first analysis")
+        await wait_for(lambda: app.panes_ready, "the lists and findings pane")
         await wait_for(lambda: app.watch_description != "starting…", "watcher")
         print(f"{mode}: {app.watch_description}; {start} epochs loaded, chart of {app.metric}")
         await pilot.pause()

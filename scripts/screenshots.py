@@ -141,6 +141,7 @@ async def shoot(root: Path, name: str, title: str, setup: Setup, out: Path) -> P
         await wait_until(lambda: app.monitor is not None, "monitor")
         await app.workers.wait_for_complete()
         await wait_until(lambda: len(app.snapshots) == len(SAMPLES), "every sample run")
+        await wait_until(lambda: app.panes_ready, "the lists and findings pane")
         await pilot.pause(0.2)
         await setup(app, pilot)
         await settle(app, pilot)

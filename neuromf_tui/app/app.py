@@ -140,6 +140,11 @@ class NeuroMFApp(App[None]):
         self.screen.set_focus(None)
         self.screen.focus_next()
 
+    @property
+    def panes_ready(self) -> bool:
+        """True once the run browser, metric list and findings pane are mounted."""
+        return self._panes
+
     def _browser(self) -> RunBrowser | None:
         return self.query_one("#runs") if self._panes else None  # type: ignore[return-value]
 

@@ -91,7 +91,7 @@ def loaded(app: NeuroMFApp, count: int) -> bool:
     """Every run analysed, the selection applied and the main chart drawn for it."""
     if len(app.snapshots) < count or not all(s.analysed for s in app.snapshots.values()):
         return False
-    if app.selected_run is None:
+    if app.selected_run is None or not app.panes_ready:
         return False
     chart = app.query_one(MetricChart)
     return chart.plan is not None and chart._timer is None

@@ -216,6 +216,7 @@ async def watch_live(app: NeuroMFApp, live: LiveRun, recorder: Recorder, mode: s
     async with app.run_test(size=(160, 48), notifications=True, message_hook=recorder) as pilot:
         await wait_until(lambda: last_epoch(app) == PREWRITTEN - 1, "the first load")
         await wait_until(lambda: app.snapshots[RUN].analysed, "the first analysis")
+        await wait_until(lambda: app.panes_ready, "the lists and findings pane")
         await wait_until(lambda: app.watch_description != "starting…", "the watcher")
         assert app.watch_description.startswith(mode), app.watch_description
         assert app.selected_run == RUN
