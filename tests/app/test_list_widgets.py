@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -47,7 +48,12 @@ def anyio_backend() -> str:
 
 @functools.cache
 def snapshots() -> dict[str, RunSnapshot]:
-    monitor = Monitor(SAMPLE_RUNS)
+    """The sample runs, read from a copy whose files all carry one fixed age: a fresh clone's
+    checkout times must not change the order or the ages the snapshots show."""
+    from tests.app.conftest import copy_runs
+
+    root = copy_runs(Path(tempfile.mkdtemp()) / "sample_runs")
+    monitor = Monitor(root)
     return monitor.process(monitor.tailer.poll_once()).snapshots
 
 
