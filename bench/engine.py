@@ -16,21 +16,14 @@ import time
 from neuromf_tui.analysis.engine import Engine
 from neuromf_tui.analysis.rules import all_rules
 from neuromf_tui.analysis.view import RunView
-from neuromf_tui.data.flatten import flatten_record
+from neuromf_tui.data.loader import table_from_records
 from neuromf_tui.data.table import RunTable
 from neuromf_tui.sim.model import SimConfig, simulate
 
 
 def table_for(epochs: int, scenario: str) -> RunTable:
     history = simulate(SimConfig(scenario=scenario, epochs=epochs, seed=0)).history
-    rows = []
-    for record in history:
-        flat: dict[str, float] = {}
-        flatten_record(record, flat)
-        rows.append((int(record["epoch"]), flat))
-    table = RunTable()
-    table.load(rows)
-    return table
+    return table_from_records(history)
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -11,21 +13,15 @@ import numpy as np
 from neuromf_tui.analysis.config import Settings
 from neuromf_tui.analysis.engine import Engine, analyse
 from neuromf_tui.analysis.findings import Finding
+from neuromf_tui.analysis.rules import REGISTRY
 from neuromf_tui.analysis.view import RunView
-from neuromf_tui.data.flatten import flatten_record
+from neuromf_tui.data.loader import table_from_records
 from neuromf_tui.data.table import RunTable
 from neuromf_tui.sim.model import SimConfig, SimulatedRun, simulate
 
 
 def table_from_history(history: list[dict[str, Any]]) -> RunTable:
-    rows = []
-    for record in history:
-        flat: dict[str, float] = {}
-        flatten_record(record, flat)
-        rows.append((int(record["epoch"]), flat))
-    table = RunTable()
-    table.load(rows)
-    return table
+    return table_from_records(history)
 
 
 @lru_cache(maxsize=64)
@@ -74,3 +70,40 @@ def detection_epoch(
         if rule_id in engine.open:
             return until
     return None
+
+
+# --- injecting pathologies into healthy runs (shared by the rule tests) --------------
+History = list[dict[str, Any]]
+
+
+def healthy(epochs: int = 300, seed: int = 0, **kwargs: Any) -> History:
+    """A private copy of a healthy simulated history, to inject a pathology into."""
+    return copy.deepcopy(sim("healthy", epochs, seed, **kwargs).history)
+
+
+def view_of(history: History, until: int | None = None) -> RunView:
+    return RunView.from_table("injected", table_from_history(history), until=until)
+
+
+def check(rule_id: str, view: RunView) -> Any:
+    """One rule's verdict on ``view`` with its default thresholds."""
+    rule = REGISTRY[rule_id]
+    return rule.check(view, rule.params)
+
+
+def detect(history: History, rule_id: str, start: int = 0, step: int = 1) -> int | None:
+    """First epoch at which the engine, fed epoch by epoch from ``start``, raises the rule."""
+    table = table_from_history(history)
+    engine = Engine()
+    for until in range(start, len(history), step):
+        engine.evaluate(RunView.from_table("injected", table, until=until))
+        if rule_id in engine.open:
+            return until
+    return None
+
+
+def inject(history: History, onset: int, fn: Callable[[dict[str, Any], int], None]) -> History:
+    """Apply ``fn(record, epochs since onset)`` to every record from ``onset`` on."""
+    for record in history[onset:]:
+        fn(record, int(record["epoch"]) - onset)
+    return history

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,45 +9,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from neuromf_tui.analysis.engine import Engine
 from neuromf_tui.analysis.findings import Severity
-from neuromf_tui.analysis.rules import REGISTRY, all_rules
-from neuromf_tui.analysis.view import RunView
-from tests.analysis_support import detection_epoch, findings, sim, sim_view, table_from_history
+from neuromf_tui.analysis.rules import all_rules
+from tests.analysis_support import (
+    check,
+    detect,
+    detection_epoch,
+    findings,
+    healthy,
+    inject,
+    sim,
+    sim_view,
+    view_of,
+)
 
 all_rules()
-
-History = list[dict[str, Any]]
-
-
-def healthy(epochs: int = 300, seed: int = 0, **kwargs: Any) -> History:
-    return copy.deepcopy(sim("healthy", epochs, seed, **kwargs).history)
-
-
-def view_of(history: History, until: int | None = None) -> RunView:
-    return RunView.from_table("injected", table_from_history(history), until=until)
-
-
-def check(rule_id: str, view: RunView) -> Any:
-    rule = REGISTRY[rule_id]
-    return rule.check(view, rule.params)
-
-
-def detect(history: History, rule_id: str, start: int = 0, step: int = 1) -> int | None:
-    """First epoch at which the engine, fed epoch by epoch from ``start``, raises the rule."""
-    table = table_from_history(history)
-    engine = Engine()
-    for until in range(start, len(history), step):
-        engine.evaluate(RunView.from_table("injected", table, until=until))
-        if rule_id in engine.open:
-            return until
-    return None
-
-
-def inject(history: History, onset: int, fn: Callable[[dict[str, Any], int], None]) -> History:
-    for record in history[onset:]:
-        fn(record, int(record["epoch"]) - onset)
-    return history
 
 
 def scale_prediction(prefix: str, factor: Callable[[int], float], keys: tuple[str, ...]):

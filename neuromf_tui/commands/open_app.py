@@ -9,6 +9,8 @@ NAME = "open"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from neuromf_tui.commands.common import add_config_option
+
     parser = subparsers.add_parser(
         NAME,
         help="open the app on a results root, a run folder or a summary file (default command)",
@@ -28,14 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="poll files every SECONDS instead of native file watching (use on NFS/Lustre/GPFS)",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        default=None,
-        help="TOML file with [training] settings and [rules.<id>] thresholds "
-        "(default: neuromf-tui.toml in PATH, if present)",
-    )
+    add_config_option(parser)
     parser.set_defaults(func=run)
 
 

@@ -222,6 +222,8 @@ _BLOCK_GUIDE: dict[str, tuple[str, str]] = {
     "up_block_3": ("64-ch, 48^3 (mirrors down_0)", "Large (skip connections)"),
     "out": ("64-ch -> 4-ch x-prediction", "Largest (directly connected to loss)"),
 }
+BLOCKS: tuple[str, ...] = tuple(_BLOCK_GUIDE)
+"""The UNet blocks whose gradient norms the writer logs (block_grad_norms.<block>), in order."""
 
 _EXACT: dict[str, MetricInfo] = {info.name: info for info in _SPEC_TABLE + _EXTRA_TABLE}
 

@@ -296,6 +296,18 @@ def _plain_epoch(record: dict[str, Any]) -> int | None:
     return value if type(value) is int else None
 
 
+def table_from_records(records: list[dict[str, Any]]) -> RunTable:
+    """A table from in-memory epoch records (simulator histories, benchmarks, tests)."""
+    rows = []
+    for record in records:
+        flat: dict[str, float] = {}
+        flatten_record(record, flat)
+        rows.append((int(record["epoch"]), flat))
+    table = RunTable()
+    table.load(rows)
+    return table
+
+
 def load_run(ref: RunRef) -> RunSource:
     """Read a run once (the headless commands' entry point)."""
     source = RunSource(ref)

@@ -27,26 +27,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from neuromf_tui.data.catalogue import BLOCKS
 from neuromf_tui.sim.scenarios import Effects, Scenario, get_scenario
 
 Prediction = Literal["x", "u"]
 LrSchedule = Literal["constant", "cosine"]
 
-BLOCKS: tuple[str, ...] = (
-    "conv_in",
-    "time_embed",
-    "r_embed",
-    "down_block_0",
-    "down_block_1",
-    "down_block_2",
-    "down_block_3",
-    "middle_block",
-    "up_block_0",
-    "up_block_1",
-    "up_block_2",
-    "up_block_3",
-    "out",
-)
 # Share of the gradient RMS per block, early (near the loss) and late (redistributed deeper).
 _SHARE_EARLY = np.array(
     [0.35, 0.12, 0.03, 0.30, 0.15, 0.06, 0.015, 0.008, 0.025, 0.08, 0.18, 0.40, 0.70]
