@@ -164,6 +164,7 @@ async def measure_in(root: Path, mode: str, args: argparse.Namespace) -> list[Sa
     Monitor.process = process  # type: ignore[method-assign]
 
     async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(lambda: app.panes_ready, "the lists and findings pane")
         chart = app.query_one(MetricChart)
         browser = app.query_one(RunBrowser)
         original_update_runs = browser.update_runs
@@ -201,7 +202,6 @@ async def measure_in(root: Path, mode: str, args: argparse.Namespace) -> list[Sa
         chart.redraw()
         await wait_for(lambda: drawn["newest"] == start - 1, "first chart of the run")
         await wait_for(lambda: app.snapshots[RUN].analysed, "first analysis")
-        await wait_for(lambda: app.panes_ready, "the lists and findings pane")
         await wait_for(lambda: app.watch_description != "starting…", "watcher")
         print(f"{mode}: {app.watch_description}; {start} epochs loaded, chart of {app.metric}")
         await pilot.pause()
