@@ -190,24 +190,29 @@ class NeuroMFApp(App[None]):
 
     def _quick_load(self) -> MonitorUpdate | None:
         """Parse only the run to show first, so a chart paints before everything is read."""
-        from neuromf_tui.analysis.inputs import run_status
-        from neuromf_tui.data.discover import DiscoveryError, discover_runs
+        from neuromf_tui.data.discover import discover_runs
         from neuromf_tui.data.loader import load_run
         from neuromf_tui.data.runconfig import read_run_config
+        from neuromf_tui.data.status import classify
         from neuromf_tui.snapshot import quick_snapshot
 
         try:
             refs = discover_runs(self.path)
-        except (DiscoveryError, OSError):
-            return None
-        except Exception:  # the monitor will report it; the quick path only saves time
+        except Exception:  # the monitor reports bad paths; the quick path only saves time
             return None
         if not refs:
             return None
         by_name = {ref.name: ref for ref in refs}
         ref = by_name.get(self.root_state.run or "") or max(refs, key=_summary_mtime)
         source = load_run(ref)
-        status = run_status(source, read_run_config(ref.folder), time.time())
+        table = source.table
+        status = classify(
+            source.last_write,
+            time.time(),
+            table.get("epoch_time_sec"),
+            table.last_epoch,
+            read_run_config(ref.folder).planned_epochs,
+        )
         return MonitorUpdate(snapshots={ref.name: quick_snapshot(source, status)})
 
     def _make_monitor(self) -> Monitor:
