@@ -14,7 +14,7 @@ from pathlib import Path
 
 from neuromf_tui.analysis.config import Settings
 from neuromf_tui.analysis.engine import Engine
-from neuromf_tui.analysis.inputs import is_live, run_status
+from neuromf_tui.analysis.inputs import is_live
 from neuromf_tui.analysis.phase import current_phase
 from neuromf_tui.analysis.view import RunView
 from neuromf_tui.data.loader import RunSource
@@ -72,7 +72,7 @@ class Monitor:
             settings = self.settings.for_run(config)
             model = self._models[name] = _RunModel(Engine(settings), config)
         model.version += 1
-        status = run_status(source, model.config, now)
+        status = source.status(model.config.planned_epochs, now)
         view = RunView.from_table(
             name,
             source.table,

@@ -10,22 +10,11 @@ from neuromf_tui.analysis.config import Settings
 from neuromf_tui.analysis.view import RunView
 from neuromf_tui.data.loader import RunSource
 from neuromf_tui.data.runconfig import RunConfig, read_run_config
-from neuromf_tui.data.status import RunStatus, classify
+from neuromf_tui.data.status import RunStatus
 
 RECENT_SECONDS = 24 * 3600.0
 """A silent, unfinished run counts as "live" (so it can be reported stalled) only if it wrote
 within this long, or within 20 epoch times; older silent runs are simply abandoned."""
-
-
-def run_status(source: RunSource, config: RunConfig, now: float) -> RunStatus:
-    table = source.table
-    return classify(
-        source.last_write,
-        now,
-        table.get("epoch_time_sec"),
-        table.last_epoch,
-        config.planned_epochs,
-    )
 
 
 def is_live(source: RunSource, status: RunStatus, now: float) -> bool:
@@ -53,7 +42,7 @@ def build_view(
     now = time.time() if now is None else now
     config = config if config is not None else read_run_config(source.ref.folder)
     settings = (settings or Settings()).for_run(config)
-    live = until is None and is_live(source, run_status(source, config, now), now)
+    live = until is None and is_live(source, source.status(config.planned_epochs, now), now)
     return RunView.from_table(
         source.ref.name,
         source.table,

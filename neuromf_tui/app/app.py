@@ -193,7 +193,6 @@ class NeuroMFApp(App[None]):
         from neuromf_tui.data.discover import discover_runs
         from neuromf_tui.data.loader import load_run
         from neuromf_tui.data.runconfig import read_run_config
-        from neuromf_tui.data.status import classify
         from neuromf_tui.snapshot import quick_snapshot
 
         try:
@@ -205,14 +204,7 @@ class NeuroMFApp(App[None]):
         by_name = {ref.name: ref for ref in refs}
         ref = by_name.get(self.root_state.run or "") or max(refs, key=_summary_mtime)
         source = load_run(ref)
-        table = source.table
-        status = classify(
-            source.last_write,
-            time.time(),
-            table.get("epoch_time_sec"),
-            table.last_epoch,
-            read_run_config(ref.folder).planned_epochs,
-        )
+        status = source.status(read_run_config(ref.folder).planned_epochs, time.time())
         return MonitorUpdate(snapshots={ref.name: quick_snapshot(source, status)})
 
     def _make_monitor(self) -> Monitor:

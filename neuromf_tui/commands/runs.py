@@ -62,7 +62,6 @@ def collect(path: Path, depth: int, stale_after: float | None) -> list[RunRow]:
     from neuromf_tui.data.discover import discover_runs
     from neuromf_tui.data.loader import load_run
     from neuromf_tui.data.runconfig import read_run_config
-    from neuromf_tui.data.status import classify
 
     refs = discover_runs(path, max_depth=depth)
     show_progress = sys.stderr.isatty() and len(refs) > 20
@@ -74,14 +73,7 @@ def collect(path: Path, depth: int, stale_after: float | None) -> list[RunRow]:
         source = load_run(ref)
         table = source.table
         planned = read_run_config(ref.folder).planned_epochs
-        status = classify(
-            source.last_write,
-            now,
-            table.get("epoch_time_sec"),
-            table.last_epoch,
-            planned,
-            stale_after,
-        )
+        status = source.status(planned, now, stale_after)
         state = source.state.value
         if source.error:
             state = f"error: {source.error}"

@@ -23,6 +23,7 @@ from typing import Any
 
 from neuromf_tui.data.discover import RunRef, epoch_file, epoch_files
 from neuromf_tui.data.flatten import flatten_record
+from neuromf_tui.data.status import RunStatus, classify
 from neuromf_tui.data.summary_file import FileState, SummaryFile
 from neuromf_tui.data.table import RunTable
 from neuromf_tui.data.values import text_to_float
@@ -91,6 +92,20 @@ class RunSource:
                     os.stat(epoch_file(self.ref.epoch_root, self.table.last_epoch)).st_mtime
                 )
         return max(times) if times else None
+
+    def status(
+        self, planned_epochs: int | None, now: float, stale_after: float | None = None
+    ) -> RunStatus:
+        """Live, stale or finished, from the last write and the epochs read so far."""
+        table = self.table
+        return classify(
+            self.last_write,
+            now,
+            table.get("epoch_time_sec"),
+            table.last_epoch,
+            planned_epochs,
+            stale_after,
+        )
 
     # --- reading -------------------------------------------------------------------------
     def refresh(self) -> Update:
