@@ -74,11 +74,9 @@ def test_compare_overlays_the_metric_across_marked_runs(snapshots: dict) -> None
 def test_a_focused_finding_plots_its_metrics_with_its_onset(snapshots: dict) -> None:
     snap = snapshots["phase4c_adaptive_norm"]
     finding = next(f for f in snap.findings if f.id == "adaptive-weight-masking")
-    spec = compose.chart_spec(
-        snapshots, snap.name, "cosine_sim_V_vc", [], [], compose.ChartOptions(), finding=finding
-    )
-    assert {s.label for s in spec.series} <= set(finding.metrics)
-    assert spec.marks == (finding.first_epoch,)
+    specs = compose.finding_specs(snap, finding, compose.ChartOptions())
+    assert specs and {spec.series[0].label for spec in specs} <= set(finding.metrics)
+    assert all(spec.marks == (finding.first_epoch,) for spec in specs)
 
 
 def test_zoom_window_follows_or_stays_put(snapshots: dict) -> None:

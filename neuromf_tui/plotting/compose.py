@@ -73,23 +73,15 @@ def chart_spec(
     pins: Iterable[str],
     compare_runs: Iterable[str],
     options: ChartOptions,
-    *,
-    finding: Finding | None = None,
 ) -> ChartSpec:
-    """The main chart: a finding's metrics, the metric across compared runs, or the metric
-    with its pinned companions."""
+    """The main chart: the metric across compared runs, or the metric with its pins."""
     snapshot = snapshots[run]
     series: list[Series] = []
     title = metric or ""
     reference = None
     y_range = None
     marks: tuple[int, ...] = ()
-    if finding is not None:
-        names = [m for m in finding.metrics if m in snapshot.columns][:MAX_FINDING_SERIES]
-        series = [s for m in names if (s := _series(snapshot, m, m, None)) is not None]
-        title = f"{finding.title} (from epoch {finding.first_epoch})"
-        marks = (finding.first_epoch,)
-    elif metric is not None:
+    if metric is not None:
         compared = [r for r in dict.fromkeys([run, *compare_runs]) if r in snapshots]
         if len(compared) > 1:
             for colour, name in enumerate(compared):
