@@ -65,11 +65,6 @@ def sustained_onset(mask: np.ndarray, min_len: int) -> int | None:
     return start if n - start >= min_len else None
 
 
-def first_true(mask: np.ndarray) -> int | None:
-    idx = np.flatnonzero(mask)
-    return int(idx[0]) if len(idx) else None
-
-
 MK_MAX_POINTS = 250
 
 
@@ -97,20 +92,6 @@ def mann_kendall(y: np.ndarray) -> tuple[float, float]:
         z = 0.0
     p = math.erfc(abs(z) / math.sqrt(2))
     return s / pairs, p
-
-
-def theil_sen(x: np.ndarray, y: np.ndarray) -> float:
-    """Median of pairwise slopes of the finite points (robust trend per epoch)."""
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    if len(x) < 2:
-        return 0.0
-    dx = x[None, :] - x[:, None]
-    dy = y[None, :] - y[:, None]
-    upper = np.triu(np.ones_like(dx, dtype=bool), 1) & (dx != 0)
-    if not upper.any():
-        return 0.0
-    return float(np.median(dy[upper] / dx[upper]))
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:

@@ -8,7 +8,6 @@ Unknown keys are kept: whatever a run logs is worth plotting.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 from neuromf_tui.data.values import int_to_float, text_to_float
@@ -108,10 +107,3 @@ def _flatten_leaf(
                 _flatten_nested(item, item_name, numbers, texts, depth + 1)
             else:
                 _flatten_leaf(item, item_tp, item_name, numbers, texts, depth + 1)
-
-
-def iter_flat(record: dict[str, Any]) -> Iterator[tuple[str, float]]:
-    """Yield ``(name, value)`` for every numeric leaf; a convenience for tests and tools."""
-    numbers: dict[str, float] = {}
-    flatten_record(record, numbers)
-    yield from numbers.items()
