@@ -70,3 +70,17 @@ def test_simulator_and_headless_commands_import_no_ui() -> None:
 def test_the_app_does_not_import_pandas_before_its_first_chart() -> None:
     loaded = _loaded_after(["neuromf_tui.app.factory", "neuromf_tui.cli"])
     assert "pandas" not in loaded
+
+
+def test_the_first_chart_is_drawn_before_numpy_loads() -> None:
+    """numpy costs ~0.1 s to import: the app's first frame (glance read and plan, chart widget)
+    must not need it (bench/first_paint.py measures the effect)."""
+    loaded = _loaded_after(
+        [
+            "neuromf_tui.cli",
+            "neuromf_tui.app.factory",
+            "neuromf_tui.data.glance",
+            "neuromf_tui.plotting.glance",
+        ]
+    )
+    assert "numpy" not in loaded and "pandas" not in loaded

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from neuromf_tui.plotting import series as core
+from neuromf_tui.plotting import ticks
 from neuromf_tui.plotting.overview import OVERVIEW, PanelSpec, overview_charts, panels_for
-from neuromf_tui.plotting.spec import ChartSpec, Series, full_title, prepare, series_from_columns
+from neuromf_tui.plotting.plan import full_title
+from neuromf_tui.plotting.spec import ChartSpec, Series, prepare, series_from_columns
 
 NAN = math.nan
 INF = math.inf
@@ -201,28 +203,28 @@ def test_is_constant() -> None:
 
 
 def test_ticks() -> None:
-    assert core.nice_ticks(0, 1, 5) == (
+    assert ticks.nice_ticks(0, 1, 5) == (
         [0.0, 0.2, 0.4, pytest.approx(0.6), 0.8, 1.0],
         ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"],
     )
-    assert core.nice_ticks(0, 49_999, 5, integer=True)[1] == [
+    assert ticks.nice_ticks(0, 49_999, 5, integer=True)[1] == [
         "0",
         "10000",
         "20000",
         "30000",
         "40000",
     ]
-    assert core.nice_ticks(0, 3, 10, integer=True)[1] == ["0", "1", "2", "3"]
-    assert core.nice_ticks(2, 2) == ([2], ["2"])
-    assert core.nice_ticks(NAN, 1) == ([], [])
-    labels = core.nice_ticks(1000, 1000.9)[1]
+    assert ticks.nice_ticks(0, 3, 10, integer=True)[1] == ["0", "1", "2", "3"]
+    assert ticks.nice_ticks(2, 2) == ([2], ["2"])
+    assert ticks.nice_ticks(NAN, 1) == ([], [])
+    labels = ticks.nice_ticks(1000, 1000.9)[1]
     assert len(set(labels)) == len(labels)  # neighbours stay distinguishable
-    assert core.log_ticks(1e-4, 1)[1] == ["0.0001", "0.001", "0.01", "0.1", "1"]
-    assert core.log_ticks(1e-8, 1e5)[1] == ["1e-8", "1e-5", "0.01", "10", "1e4"]
-    assert core.log_ticks(0.2, 0.9)[1] == ["0.2", "0.5"]
-    assert len(core.log_ticks(3, 4)[0]) >= 2
-    assert core.log_ticks(-1, 4) == ([], [])
-    assert core.format_tick(2.5e-7) == "2.5e-7" and core.format_tick(0) == "0"
+    assert ticks.log_ticks(1e-4, 1)[1] == ["0.0001", "0.001", "0.01", "0.1", "1"]
+    assert ticks.log_ticks(1e-8, 1e5)[1] == ["1e-8", "1e-5", "0.01", "10", "1e4"]
+    assert ticks.log_ticks(0.2, 0.9)[1] == ["0.2", "0.5"]
+    assert len(ticks.log_ticks(3, 4)[0]) >= 2
+    assert ticks.log_ticks(-1, 4) == ([], [])
+    assert ticks.format_tick(2.5e-7) == "2.5e-7" and ticks.format_tick(0) == "0"
 
 
 # --- ChartSpec and prepare ------------------------------------------------------------------

@@ -23,21 +23,21 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, Static
 
-from neuromf_tui.analysis.config import Settings
 from neuromf_tui.app.actions import ACTIONS, bindings
 from neuromf_tui.app.palette import MetricProvider, RunProvider
 from neuromf_tui.app.screens.help import HelpScreen
 from neuromf_tui.app.state import UIState, load_state, save_state
 from neuromf_tui.app.widgets.chart import MetricChart
-from neuromf_tui.plotting import compose
-from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot
 from neuromf_tui.textsafe import printable
 
 if TYPE_CHECKING:
+    from neuromf_tui.analysis.config import Settings
     from neuromf_tui.app.widgets.findings_pane import FindingsPane
     from neuromf_tui.app.widgets.metric_list import MetricList
     from neuromf_tui.app.widgets.run_browser import RunBrowser
+    from neuromf_tui.data.glance import Glance
     from neuromf_tui.monitor import Monitor
+    from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot
 
 APPLY_INTERVAL = 0.1
 """Seconds between applying batches of snapshots: a burst of epochs becomes one redraw."""
@@ -94,11 +94,12 @@ class NeuroMFApp(App[None]):
         """True once the run browser, metric list and findings pane are mounted."""
         self._frozen_end: int | None = None
         """Newest epoch of the zoom window while follow is off."""
-        self._pending = MonitorUpdate()
+        self._pending: MonitorUpdate | None = None
         self._lock = asyncio.Lock()
         self.watch_description = "starting…"
-        # Parse the run to show first while Textual starts the terminal: first paint sooner.
-        self._quick = concurrent.futures.ThreadPoolExecutor(max_workers=1).submit(self._quick_load)
+        # Read the chart to show first while Textual starts the terminal: first paint sooner.
+        reader = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._glance = reader.submit(self._read_glance)
         self.theme = self.ui_state.theme
 
     # --- layout --------------------------------------------------------------------------
@@ -156,7 +157,6 @@ class NeuroMFApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = printable(str(self.path))
-        self.call_after_refresh(self._mount_panes)
         self._apply_size(self.size.width)
         self.set_interval(APPLY_INTERVAL, self._apply_pending)
         self._follow_files()
@@ -171,7 +171,13 @@ class NeuroMFApp(App[None]):
     # --- live data -----------------------------------------------------------------------
     @work(exclusive=True, group="watch")
     async def _follow_files(self) -> None:
-        first = await asyncio.wrap_future(self._quick)
+        glance = await asyncio.wrap_future(self._glance)
+        if glance is not None:
+            self.query_one(MetricChart).show_glance(glance)
+            await self._refreshed()
+        self.call_after_refresh(self._mount_panes)
+        # numpy, the loader and then the engine load only now, after the first chart.
+        first = await asyncio.to_thread(self._quick_load)
         if first is not None:
             self._merge(first)
             self._apply_pending()
@@ -188,12 +194,31 @@ class NeuroMFApp(App[None]):
             self.watch_description = watcher.describe()
             await self._process(batch)
 
+    async def _refreshed(self) -> None:
+        """Return once the screen has been refreshed (the glance is on its way to the terminal)."""
+        done = asyncio.Event()
+        self.call_after_refresh(done.set)
+        await done.wait()
+
+    def _read_glance(self) -> Glance | None:
+        """The first run's headline metric in plain lists (no numpy yet), unless the chart would
+        show more than one metric."""
+        from neuromf_tui.data.glance import read_glance
+
+        if self.pins:
+            return None
+        try:
+            return read_glance(self.path.expanduser(), self.root_state.run, self.root_state.metric)
+        except Exception:  # the monitor reports bad paths; the glance only saves time
+            return None
+
     def _quick_load(self) -> MonitorUpdate | None:
         """Parse only the run to show first, so a chart paints before everything is read."""
         from neuromf_tui.data.discover import discover_runs
+        from neuromf_tui.data.glance import first_run
         from neuromf_tui.data.loader import load_run
         from neuromf_tui.data.runconfig import read_run_config
-        from neuromf_tui.snapshot import quick_snapshot
+        from neuromf_tui.snapshot import MonitorUpdate, quick_snapshot
 
         try:
             refs = discover_runs(self.path)
@@ -201,8 +226,7 @@ class NeuroMFApp(App[None]):
             return None
         if not refs:
             return None
-        by_name = {ref.name: ref for ref in refs}
-        ref = by_name.get(self.root_state.run or "") or max(refs, key=_summary_mtime)
+        ref = first_run(refs, self.root_state.run)
         source = load_run(ref)
         status = source.status(read_run_config(ref.folder).planned_epochs, time.time())
         return MonitorUpdate(snapshots={ref.name: quick_snapshot(source, status)})
@@ -233,6 +257,10 @@ class NeuroMFApp(App[None]):
             self._apply_pending()
 
     def _queue(self, update: MonitorUpdate) -> None:
+        from neuromf_tui.snapshot import MonitorUpdate
+
+        if self._pending is None:
+            self._pending = MonitorUpdate()
         pending = self._pending
         pending.snapshots.update(update.snapshots)
         for name in update.vanished:
@@ -243,8 +271,8 @@ class NeuroMFApp(App[None]):
 
     def _apply_pending(self) -> None:
         """Apply what arrived since the last tick (coalesced: one redraw per tick)."""
-        update, self._pending = self._pending, MonitorUpdate()
-        if not update.snapshots and not update.vanished:
+        update, self._pending = self._pending, None
+        if update is None or (not update.snapshots and not update.vanished):
             return
         self._last_apply = time.monotonic()
         # The quick snapshot painted before the analysis is not a load: the first analysed
@@ -323,6 +351,8 @@ class NeuroMFApp(App[None]):
             self.view_mode = "chart"
         snapshot = self.current_snapshot
         if snapshot is not None and (self.metric is None or self.metric not in snapshot.columns):
+            from neuromf_tui.plotting import compose
+
             self.metric = compose.default_metric(snapshot, self.root_state.metric)
         self._refresh_run_views()
 
@@ -354,6 +384,8 @@ class NeuroMFApp(App[None]):
         snapshot = self.current_snapshot
         if snapshot is None or not self.is_mounted:
             return
+        from neuromf_tui.plotting import compose
+
         options = compose.ChartOptions(
             log=None if self.log_mode == "auto" else self.log_mode == "log",
             smoothing=self.smoothing,
@@ -557,11 +589,3 @@ class NeuroMFApp(App[None]):
         error = save_state(self.ui_state)
         if error:
             self.log.warning(error)
-
-
-def _summary_mtime(ref: object) -> float:
-    summary = getattr(ref, "summary", None)
-    try:
-        return summary.stat().st_mtime if summary is not None else 0.0
-    except OSError:
-        return 0.0

@@ -8,8 +8,9 @@ hard-coding metric knowledge in widgets. Names the spec does not list are metric
 honest "not in the spec" description instead of an error.
 
 It also defines the derived metrics the spec asks the reader to compute (norm ratios, MF/FM
-ratio, per-channel shares, validation/train ratio). Pure stdlib + numpy: no Textual, Rich or
-pandas, so headless commands and tests can use it.
+ratio, per-channel shares, validation/train ratio). Pure stdlib, with numpy imported only when
+a derived metric is computed (the app's first frame reads the catalogue before numpy loads);
+no Textual, Rich or pandas, so headless commands and tests can use it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 GROUPS: tuple[str, ...] = (
     "loss",
@@ -37,6 +39,9 @@ GROUPS: tuple[str, ...] = (
     "other",
 )
 """Display order of the metric groups; "other" holds names the catalogue does not know."""
+
+HEADLINE_METRICS: tuple[str, ...] = ("raw_loss_mean", "loss_mean", "cosine_sim_V_vc")
+"""The metric a run opens on, the first one present: the spec's most telling curves."""
 
 UNKNOWN_MEANING = "Not in the NeuroMF spec: logged by this run"
 _NOT_IN_SPEC = "Not in the spec: "
@@ -470,7 +475,7 @@ def group_order(name: str) -> tuple[int, str]:
 # Derived metrics
 # ---------------------------------------------------------------------------------------------
 
-Columns = Mapping[str, np.ndarray]
+Columns = Mapping[str, "np.ndarray"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +490,8 @@ class DerivedMetric:
 
 def _column(columns: Columns, key: str) -> np.ndarray:
     """One column as float64, so integer or object columns divide like floats."""
+    import numpy as np
+
     return np.asarray(columns[key], dtype=np.float64)
 
 
@@ -493,6 +500,8 @@ def safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
     An infinite ratio would wreck axis limits, and a RuntimeWarning would scribble over the TUI.
     """
+    import numpy as np
+
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -519,6 +528,8 @@ def _share_compute(channel: str) -> Callable[[Columns], np.ndarray]:
     """Channel loss / sum over every present channel; NaN where any channel is missing."""
 
     def compute(columns: Columns) -> np.ndarray:
+        import numpy as np
+
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.sum([_column(columns, key) for key in _channel_keys(columns)], axis=0)
         return safe_divide(_column(columns, f"per_channel_loss.{channel}"), total)
@@ -585,6 +596,8 @@ def derive(columns: Columns) -> dict[str, np.ndarray]:
     Columns must be of equal length (the loader aligns them on epochs, NaN where absent); the
     results have that length too. A per-channel share is made for each per_channel_loss.<i>.
     """
+    import numpy as np
+
     channels = tuple(_channel_keys(columns))
     # (metric, every column its compute reads): a share reads all channels, not just its own.
     plan = [(m, m.inputs) for m in DERIVED if not m.name.startswith("per_channel_share.")]

@@ -12,15 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from neuromf_tui.analysis.findings import Finding
-from neuromf_tui.data.catalogue import describe
+from neuromf_tui.data.catalogue import HEADLINE_METRICS, describe
 from neuromf_tui.plotting.overview import overview_charts
+from neuromf_tui.plotting.plan import least_y_range
 from neuromf_tui.plotting.series import draw_as_points
 from neuromf_tui.plotting.spec import ChartSpec, Series
 from neuromf_tui.snapshot import RunSnapshot
 
 ZOOM_EPOCHS = 100
 """Epochs shown by the zoom toggle (the last ones)."""
-DEFAULT_METRICS = ("raw_loss_mean", "loss_mean", "cosine_sim_V_vc")
 MAX_FINDING_SERIES = 4
 
 
@@ -39,7 +39,7 @@ def default_metric(snapshot: RunSnapshot, remembered: str | None = None) -> str 
     """The metric to show first: the remembered one, else the spec's most important one."""
     if remembered and remembered in snapshot.columns:
         return remembered
-    for name in DEFAULT_METRICS:
+    for name in HEADLINE_METRICS:
         if name in snapshot.columns:
             return name
     names = [n for n in snapshot.columns if n not in ("epoch", "global_step")]
@@ -98,8 +98,7 @@ def chart_spec(
         if len(series) == 1 or (len(series) > 1 and len(compared) > 1):
             info = describe(metric)
             reference = info.expected
-            if metric.startswith("cosine") or ".cosine_" in metric:
-                y_range = (0.0, 1.0)
+            y_range = least_y_range(metric)
     normalise = options.normalise and len({s.metric for s in series}) > 1
     return ChartSpec(
         series=tuple(series),

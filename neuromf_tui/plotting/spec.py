@@ -8,19 +8,22 @@ hidden) is testable here without an app. No Textual, Rich or plotext import.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from neuromf_tui.plotting import series as core
-from neuromf_tui.textsafe import printable
-
-EMPTY_TEXT = "no data for this metric yet"
-MAX_LABEL = 40
-"""Legend labels and titles come from metric keys: long ones are cut to keep the plot usable."""
+from neuromf_tui.plotting.plan import (
+    EMPTY_TEXT,
+    Frame,
+    Layer,
+    PreparedChart,
+    clean_label,
+    finish,
+    notes_for,
+    title_of,
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -93,47 +96,6 @@ class ChartSpec:
         return every
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
-    """One plotext call: points to draw, their colour index and how to draw them."""
-
-    x: list[float]
-    y: list[float]
-    colour: int
-    label: str | None = None
-    faint: bool = False
-    points: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedChart:
-    """The drawing plan for one ``ChartSpec`` at one size, ready for a linear plotext axis.
-
-    When ``log`` is True the y values, ``ylim``, y tick positions and ``reference`` are already
-    log10 of the data (the tick labels show the data values).
-    """
-
-    layers: tuple[Layer, ...] = ()
-    title: str = ""
-    log: bool = False
-    xlim: tuple[float, float] = (0.0, 1.0)
-    ylim: tuple[float, float] = (0.0, 1.0)
-    xticks: tuple[list[float], list[str]] = ([], [])
-    yticks: tuple[list[float], list[str]] = ([], [])
-    reference: float | None = None
-    marks: tuple[float, ...] = ()
-    cursor: float | None = None
-    hidden: int = 0
-    notes: tuple[str, ...] = field(default=())
-    empty: bool = True
-
-
-def clean_label(text: str, limit: int = MAX_LABEL) -> str:
-    """Untrusted metric or run names made printable and cut to ``limit`` characters."""
-    text = printable(str(text)).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _use_log(spec: ChartSpec) -> bool:
     """Explicit choice, else log only when every series would want it (one shared axis)."""
     if spec.normalise:
@@ -142,33 +104,6 @@ def _use_log(spec: ChartSpec) -> bool:
         return spec.log
     present = [s for s in spec.series if np.isfinite(s.y).any()]
     return bool(present) and all(core.auto_log(s.name, s.y) for s in present)
-
-
-def _limits(
-    values: list[np.ndarray], log: bool, floor: tuple[float, float] | None
-) -> tuple[float, float]:
-    """y limits over every drawn value, widened to ``floor`` (the spec's y_range)."""
-    finite = [v[np.isfinite(v)] for v in values]
-    joined = np.concatenate(finite) if finite else np.empty(0)
-    if floor is not None and (not log or min(floor) > 0):
-        joined = np.r_[joined, floor]
-    if joined.size == 0:
-        return (0.1, 10.0) if log else (0.0, 1.0)
-    lo, hi = float(joined.min()), float(joined.max())
-    if lo == hi:
-        if log:
-            return lo / math.sqrt(10.0), hi * math.sqrt(10.0)
-        pad = abs(lo) * 0.5 if lo != 0 else 1.0
-        return lo - pad, hi + pad
-    return lo, hi
-
-
-def _reference_fits(ref: float, lo: float, hi: float, log: bool) -> bool:
-    """A reference line is drawn when it lies near the data, so it never squashes the curves."""
-    if log:
-        return ref > 0 and lo / 10.0 <= ref <= hi * 10.0
-    span = hi - lo
-    return lo - 0.5 * span <= ref <= hi + 0.5 * span
 
 
 def prepare(spec: ChartSpec, width: int = 80, height: int = 20) -> PreparedChart:
@@ -226,83 +161,25 @@ def prepare(spec: ChartSpec, width: int = 80, height: int = 20) -> PreparedChart
                     points=s.sparse,
                 )
             )
-    notes = _notes(spec, hidden)
-    title = clean_label(spec.title, max(MAX_LABEL, width - 4)) if spec.title else ""
+    notes = notes_for(spec.smoothing, spec.zoom_last, spec.normalise, hidden)
+    title = title_of(spec.title, width)
     if not layers:
         return PreparedChart(title=title, log=log, hidden=hidden, notes=notes, empty=True)
-    # Faint raw layers go first so the smoothed curves are drawn over them.
-    layers.sort(key=lambda layer: not layer.faint)
     all_x = np.concatenate(xs_drawn)
-    xlo, xhi = float(all_x.min()), float(all_x.max())
-    if xlo == xhi:
-        xlo, xhi = xlo - 1.0, xhi + 1.0
-    floor = None if spec.normalise else spec.y_range
-    ylo, yhi = _limits(drawn, log, floor)
-    reference = spec.reference if not spec.normalise else None
-    if (
-        reference is not None
-        and math.isfinite(reference)
-        and _reference_fits(reference, ylo, yhi, log)
-    ):
-        ylo, yhi = min(ylo, reference), max(yhi, reference)
-    else:
-        reference = None
-    rows = max(2, height - 4)
-    yticks = (
-        core.log_ticks(ylo, yhi, min(5, rows // 2))
-        if log
-        else core.nice_ticks(ylo, yhi, min(5, max(2, rows // 2)))
-    )
-    if log:
-        # plotext's own log scale re-applies log10 on every build, so the plan is drawn in
-        # log10 space on a linear axis, with tick labels still showing the real values.
-        layers = [dataclasses.replace(layer, y=np.log10(layer.y).tolist()) for layer in layers]
-        ylo, yhi = math.log10(ylo), math.log10(yhi)
-        yticks = ([math.log10(t) for t in yticks[0]], yticks[1])
-        reference = math.log10(reference) if reference is not None else None
-    xticks = core.nice_ticks(xlo, xhi, max(2, min(6, width // 14)), integer=True)
-    marks = tuple(float(m) for m in spec.marks if xlo <= m <= xhi)
-    cursor = spec.cursor_epoch
-    return PreparedChart(
-        layers=tuple(layers),
-        title=title,
+    finite = np.concatenate(drawn)
+    frame = Frame(
+        x_bounds=(float(all_x.min()), float(all_x.max())),
+        y_bounds=(float(finite.min()), float(finite.max())) if finite.size else None,
         log=log,
-        xlim=(xlo, xhi),
-        ylim=(ylo, yhi),
-        xticks=xticks,
-        yticks=yticks,
-        reference=reference,
-        marks=marks,
-        cursor=float(cursor) if cursor is not None and xlo <= cursor <= xhi else None,
-        hidden=hidden,
+        title=title,
         notes=notes,
-        empty=False,
+        hidden=hidden,
+        y_range=None if spec.normalise else spec.y_range,
+        reference=spec.reference if not spec.normalise else None,
+        marks=spec.marks,
+        cursor_epoch=spec.cursor_epoch,
     )
-
-
-def _notes(spec: ChartSpec, hidden: int) -> tuple[str, ...]:
-    """Short words the chart adds after its title, so a transformed view never passes as raw."""
-    notes = []
-    if spec.smoothing > 0:
-        notes.append(f"smoothed {spec.smoothing:g}")
-    if spec.zoom_last is not None:
-        notes.append(f"last {spec.zoom_last} epoch{'s' if spec.zoom_last != 1 else ''}")
-    if spec.normalise:
-        notes.append("normalised")
-    if hidden:
-        notes.append(f"{hidden} non-positive value{'s' if hidden != 1 else ''} hidden")
-    return tuple(notes)
-
-
-def full_title(plan: PreparedChart, width: int | None = None) -> str:
-    """The title line the chart shows (title, then its notes), cut to fit ``width``.
-
-    plotext silently drops a title that does not fit, so cutting it is better than losing it.
-    """
-    text = " · ".join(part for part in (plan.title, *plan.notes) if part)
-    if width is not None and len(text) > max(1, width - 2):
-        text = text[: max(1, width - 3)] + "…"
-    return text
+    return finish(layers, frame, width, height)
 
 
 def series_from_columns(

@@ -193,3 +193,32 @@ def test_snapshot_chart_grid(snap_compare) -> None:
     )
     specs = [loss_spec(100, title="raw loss"), cos, ChartSpec(title="relative error")]
     assert snap_compare(ChartApp(ChartGrid(specs)), terminal_size=(80, 24))
+
+
+async def test_a_glance_is_drawn_until_the_first_spec_replaces_it() -> None:
+    from neuromf_tui.data.glance import Glance
+    from neuromf_tui.plotting.glance import glance_plan
+
+    epochs = list(range(120))
+    glance = Glance("run", "raw_loss_mean", epochs, [500.0 / (1 + e) for e in epochs])
+    chart = MetricChart()
+    app = ChartApp(chart)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert EMPTY_TEXT in plain(chart)
+        chart.show_glance(glance)
+        await pilot.pause()
+        width, height = chart.content_size
+        assert chart.plan == glance_plan(glance, width, height)
+        assert "raw_loss_mean" in plain(chart) and chart.cursor_epoch == 119
+        await pilot.press("left", "left")
+        assert chart.cursor_epoch == 117, "the cursor keys work on the glance too"
+        chart.spec = loss_spec()
+        await pilot.pause(REDRAW_INTERVAL + 0.05)
+        assert [layer.label for layer in chart.plan.layers] == [
+            "raw_loss_fm_mean",
+            "raw_loss_mf_mean",
+        ]
+        chart.show_glance(glance)
+        await pilot.pause(REDRAW_INTERVAL + 0.05)
+        assert len(chart.plan.layers) == 2, "a glance never replaces real data"

@@ -9,11 +9,11 @@ plot is cached until the data, size or theme changes.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual.app import RenderResult
 from textual.binding import Binding, BindingType
@@ -23,7 +23,12 @@ from textual.timer import Timer
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import _themes
 
-from neuromf_tui.plotting.spec import ChartSpec, PreparedChart, full_title, prepare
+from neuromf_tui.plotting.glance import glance_plan
+from neuromf_tui.plotting.plan import EMPTY_TEXT, PreparedChart, full_title
+
+if TYPE_CHECKING:
+    from neuromf_tui.data.glance import Glance
+    from neuromf_tui.plotting.spec import ChartSpec
 
 REDRAW_INTERVAL = 0.1
 """Seconds between two redraws at most; later requests in the window are merged into one."""
@@ -87,8 +92,10 @@ class MetricChart(PlotextPlot, can_focus=True):
         def control(self) -> MetricChart:
             return self.chart
 
-    spec: reactive[ChartSpec] = reactive(ChartSpec, always_update=True, repaint=False, init=False)
-    """What to draw; a new spec also sets the cursor to ``spec.cursor_epoch``."""
+    spec: reactive[ChartSpec | None] = reactive(
+        None, always_update=True, repaint=False, init=False
+    )
+    """What to draw (None: nothing yet); a new spec also sets the cursor to its cursor_epoch."""
 
     cursor_epoch: reactive[int | None] = reactive(None, init=False, repaint=False)
     """The epoch under the cursor line (moved by the keys), or None for no cursor."""
@@ -103,7 +110,8 @@ class MetricChart(PlotextPlot, can_focus=True):
         disabled: bool = False,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._epochs: np.ndarray = np.empty(0)
+        self._epochs: list[float] = []
+        self._glance: Glance | None = None
         self._plan: PreparedChart | None = None
         self._version = 0
         self._cache_key: tuple[object, ...] | None = None
@@ -129,9 +137,25 @@ class MetricChart(PlotextPlot, can_focus=True):
     def on_resize(self) -> None:
         self._schedule()
 
-    def watch_spec(self, spec: ChartSpec) -> None:
-        self._epochs = spec.epochs()
+    def watch_spec(self, spec: ChartSpec | None) -> None:
+        if spec is None:
+            return
+        self._glance = None
+        self._epochs = spec.epochs().tolist()
         self.set_reactive(MetricChart.cursor_epoch, spec.cursor_epoch)
+        self._schedule()
+
+    def show_glance(self, glance: Glance) -> None:
+        """Draw a run's headline metric from plain lists until the first spec arrives.
+
+        The app's first frame: the full load (numpy, derived metrics) replaces it with a spec
+        that draws the same chart.
+        """
+        if self.spec is not None:
+            return
+        self._glance = glance
+        self._epochs = [float(e) for e in glance.epochs]
+        self.set_reactive(MetricChart.cursor_epoch, glance.epochs[-1])
         self._schedule()
 
     def watch_cursor_epoch(self) -> None:
@@ -146,22 +170,20 @@ class MetricChart(PlotextPlot, can_focus=True):
     def action_move_cursor(self, step: int) -> None:
         """Move the cursor to the previous or next epoch that has data."""
         epochs = self._epochs
-        if epochs.size == 0:
+        if not epochs:
             return
         current = self.cursor_epoch
         if current is None:
             target = epochs[-1]
         elif step < 0:
-            index = int(np.searchsorted(epochs, current, side="left")) - 1
-            target = epochs[max(index, 0)]
+            target = epochs[max(bisect.bisect_left(epochs, current) - 1, 0)]
         else:
-            index = int(np.searchsorted(epochs, current, side="right"))
-            target = epochs[min(index, epochs.size - 1)]
+            target = epochs[min(bisect.bisect_right(epochs, current), len(epochs) - 1)]
         self._move_to(int(target))
 
     def action_cursor_to(self, where: str) -> None:
         """Jump the cursor to the first or the last epoch."""
-        if self._epochs.size:
+        if self._epochs:
             self._move_to(int(self._epochs[0] if where == "first" else self._epochs[-1]))
 
     def _move_to(self, epoch: int) -> None:
@@ -198,9 +220,17 @@ class MetricChart(PlotextPlot, can_focus=True):
         started = time.perf_counter()
         width, height = self.content_size if self.content_size.width else _FALLBACK_SIZE
         spec = self.spec
-        if spec.cursor_epoch != self.cursor_epoch:
-            spec = dataclasses.replace(spec, cursor_epoch=self.cursor_epoch)
-        plan = prepare(spec, width, height)
+        if spec is None:
+            glance = self._glance
+            plan = (
+                glance_plan(glance, width, height, self.cursor_epoch) if glance else PreparedChart()
+            )
+        else:
+            from neuromf_tui.plotting.spec import prepare
+
+            if spec.cursor_epoch != self.cursor_epoch:
+                spec = dataclasses.replace(spec, cursor_epoch=self.cursor_epoch)
+            plan = prepare(spec, width, height)
         self._plot_plan(plan, width)
         self._plan = plan
         self._version += 1
@@ -244,8 +274,9 @@ class MetricChart(PlotextPlot, can_focus=True):
         return self.get_component_styles(component).color.rgb
 
     def render(self) -> RenderResult:
+        has_data = self._glance is not None if self.spec is None else bool(self.spec.series)
         if (
-            self.spec.series
+            has_data
             and self.content_size.width
             and (self._plan is None or self._plan.empty)
         ):
@@ -266,5 +297,5 @@ class MetricChart(PlotextPlot, can_focus=True):
         title = full_title(plan, self.content_size.width) if plan is not None else ""
         if title:
             text.append(title + "\n")
-        text.append(self.spec.empty_text, style=style)
+        text.append(self.spec.empty_text if self.spec is not None else EMPTY_TEXT, style=style)
         return text
