@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from neuromf_tui import __version__
-from neuromf_tui.commands import check, open_app, report, runs, simulate, watch
+from neuromf_tui.commands import check, export, open_app, report, runs, serve, simulate, watch
 
-COMMANDS = (open_app, runs, report, check, watch, simulate)
+COMMANDS = (open_app, runs, report, check, watch, export, serve, simulate)
 DEFAULT_COMMAND = "open"
 
 DESCRIPTION = """\
@@ -32,6 +32,9 @@ examples:
                                            findings with evidence, phase, best epoch, trends
   neuromf-tui check sample_runs/ --strict  exit 1 on a critical (--strict: any) finding
   neuromf-tui watch sample_runs/ --poll 30 timestamped lines as findings appear/resolve
+  neuromf-tui export sample_runs/ --csv runs.csv --png runs.png
+                                           per-epoch table for pandas, overview figure
+  neuromf-tui serve sample_runs/           the app in a browser on 127.0.0.1:8000
   neuromf-tui simulate /tmp/demo --scenario adaptive-masking --live --interval 1
                                            write a run epoch by epoch to watch it live
 

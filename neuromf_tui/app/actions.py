@@ -86,6 +86,14 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "b", "toggle_bell", "Bell", "Ring the terminal bell on new findings", "Live", show=False
     ),
+    Action(
+        "e",
+        "export",
+        "Export",
+        "Export the chart or overview of the selected run (PNG) and its table (CSV) to a folder",
+        "General",
+        show=False,
+    ),
 )
 """Pane-local keys (j/k, space to mark a run, p to pin a metric, arrows on a chart) live in
 their widgets and are listed in the help screen from the widgets' own bindings."""

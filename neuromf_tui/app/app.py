@@ -569,6 +569,11 @@ class NeuroMFApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
         self.ui_state.theme = self.theme
 
+    def action_export(self) -> None:
+        from neuromf_tui.app.screens.export import open_export
+
+        open_export(self)
+
     def action_toggle_bell(self) -> None:
         self.ui_state.bell = not self.ui_state.bell
         self.notify(f"bell on new findings: {'on' if self.ui_state.bell else 'off'}")
