@@ -5,7 +5,9 @@
 The folder is deleted and written again. File contents are deterministic (fixed seeds, no
 timestamps inside); only file mtimes depend on when the script runs: every run is dated in the
 past except `overfit_small_data`, whose aggregate is left cut mid-write and dated now, so it
-looks like the run being written.
+looks like the run being written. Four runs get sample images at their sample epochs
+(`samples/epoch_NNNN/latent_channels.png`, or `samples_grid.png` in the older flat-layout run;
+the baseline also has post-training decodes under `samples/decoded/`); the others have none.
 """
 
 from __future__ import annotations
@@ -45,18 +47,21 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "imf_baseline",
         SimConfig(scenario="healthy", epochs=400, seed=1),
+        WriteOptions(images="latent", decoded=True),
         hours_ago=70,
         note="healthy reference run",
     ),
     Sample(
         "phase4c_adaptive_norm",
         SimConfig(scenario="adaptive-masking", epochs=500, seed=4),
+        WriteOptions(images="latent"),
         hours_ago=30,
         note="the showcase failure: loss_mean flat at 1.0 while raw loss grows ~2,300x",
     ),
     Sample(
         "ablations/mode_collapse",
         SimConfig(scenario="mode-collapse", epochs=200, seed=2, prediction="u"),
+        WriteOptions(images="latent"),
         hours_ago=50,
         note="u-prediction: u_pred_stats instead of x_hat_stats",
     ),
@@ -81,7 +86,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "legacy_v1_warmup",
         SimConfig(scenario="warmup-starvation", epochs=120, seed=5),
-        WriteOptions(layout="flat", quirks=True),
+        WriteOptions(layout="flat", quirks=True, images="grid"),
         hours_ago=24 * 40,
         note="old flat layout; tensor strings, float32 strings, a bare NaN",
     ),

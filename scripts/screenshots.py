@@ -13,6 +13,8 @@ watcher, empty UI state) at 160x48, driven with the same keys a user would press
   chart, onset marked;
 - ``comparison.svg``: imf_baseline and phase4c_adaptive_norm marked (``space``) and compared
   (``c``): raw loss of both runs overlaid, with a legend;
+- ``samples.svg``: imf_baseline's sample images (``m``) in half-blocks, stepped back to epoch
+  99 (``←``), with that epoch's sample statistics and the statistics across sample epochs;
 - ``help.svg``: the help screen (``?``).
 """
 
@@ -119,6 +121,18 @@ async def comparison(app: NeuroMFApp, pilot: Pilot[None]) -> None:
     )
 
 
+async def samples(app: NeuroMFApp, pilot: Pilot[None]) -> None:
+    from neuromf_tui.app.widgets.samples_view import SamplesView
+
+    app.select_run(HEALTHY)
+    await pilot.pause()
+    await pilot.press("m")
+    view = app.query_one(SamplesView)
+    await wait_until(lambda: view.selected is not None and view.settled, "sample image")
+    await pilot.press(*["left"] * 12)
+    await wait_until(lambda: view.settled, "epoch 99's sample image")
+
+
 async def help_screen(app: NeuroMFApp, pilot: Pilot[None]) -> None:
     app.select_run(FAILING)
     await pilot.pause()
@@ -130,6 +144,7 @@ SHOTS: dict[str, tuple[str, Setup]] = {
     "overview.svg": ("overview panels of the failing run", overview),
     "critical_run.svg": ("a run with critical findings", critical_run),
     "comparison.svg": ("two runs compared", comparison),
+    "samples.svg": ("sample images with their statistics", samples),
     "help.svg": ("help", help_screen),
 }
 

@@ -68,6 +68,13 @@ ACTIONS: tuple[Action, ...] = (
         "i", "toggle_inspector", "Inspect", "Every value of the cursor epoch, with deltas", "Chart"
     ),
     Action(
+        "m",
+        "toggle_samples",
+        "Samples",
+        "Sample images epoch by epoch (← / →), with their generated-sample statistics",
+        "Chart",
+    ),
+    Action(
         "F",
         "toggle_follow",
         "Follow",

@@ -416,6 +416,12 @@ class NeuroMFApp(App[None]):
             inspectors = self.query(EpochInspector)
             if epoch is not None and inspectors:
                 inspectors.first().show(snapshot, epoch)
+        elif self.view_mode == "samples":
+            from neuromf_tui.app.widgets.samples_view import SamplesView
+
+            samples = self.query(SamplesView)
+            if samples:
+                samples.first().show(snapshot)
         else:
             self.query_one(MetricChart).spec = compose.chart_spec(
                 self.snapshots,
@@ -486,13 +492,25 @@ class NeuroMFApp(App[None]):
             await switcher.mount(self._make_view(target))
         switcher.current = target
         self._refresh_chart()
+        focused = self.focused
+        if mode == "samples":  # its keys step through the epochs at once
+            switcher.query_one("#samples").focus()
+        elif focused is not None and any(w.id == "samples" for w in focused.ancestors_with_self):
+            if target == "chart":
+                self.query_one(MetricChart).focus()
+            else:
+                self.set_focus(None)
 
     def _make_view(self, target: str) -> Widget:
-        """The grid and the inspector are built on first use (off the first-paint path)."""
+        """The grid, inspector and samples views are built on first use (off the first paint)."""
         if target == "grid":
             from neuromf_tui.app.widgets.chart_grid import ChartGrid
 
             return ChartGrid(id="grid")
+        if target == "samples":
+            from neuromf_tui.app.widgets.samples_view import SamplesView
+
+            return SamplesView(id="samples")
         from neuromf_tui.app.widgets.epoch_inspector import EpochInspector
 
         return EpochInspector(id="inspector")
@@ -556,6 +574,9 @@ class NeuroMFApp(App[None]):
 
     def action_toggle_inspector(self) -> None:
         self.view_mode = "chart" if self.view_mode == "inspector" else "inspector"
+
+    def action_toggle_samples(self) -> None:
+        self.view_mode = "chart" if self.view_mode == "samples" else "samples"
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow

@@ -25,6 +25,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from neuromf_tui.sim.images import (
+    IMAGE_STYLES,
+    ImageStyle,
+    epoch_dir,
+    write_decoded,
+    write_epoch_image,
+)
 from neuromf_tui.sim.model import SimulatedRun, warmup
 
 Layout = Literal["current", "flat"]
@@ -76,11 +83,19 @@ class WriteOptions:
     restart: tuple[int, int] | None = None
     # Whether the first record after the resume is a stub (epoch, step, lr, ema only).
     restart_stub: bool = True
+    # Sample images at sample epochs: none, `latent_channels.png` (v3+) or `samples_grid.png`.
+    images: ImageStyle = "none"
+    # Post-training decodes of the last sample epoch under `samples/decoded/`.
+    decoded: bool = False
 
     def check(self, epochs: int) -> None:
         """Raise ValueError with a one-line message if these options do not fit the run."""
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
+        if self.images not in IMAGE_STYLES:
+            raise ValueError(
+                f"images must be one of {', '.join(IMAGE_STYLES)}, got {self.images!r}"
+            )
         if self.restart is not None:
             crash, resume = self.restart
             if not 0 <= crash <= epochs - 2:
@@ -128,6 +143,10 @@ def write_run(
     final = {step.epoch: step.record for step in steps}
     for epoch in sorted(final):
         _dump(paths.epoch_file(epoch), final[epoch])
+        write_epoch_image(paths.root, final[epoch], options.images, run.config.seed)
+    sampled = [r for r in final.values() if "generated_samples" in r]
+    if options.decoded and sampled:
+        write_decoded(paths.root, sampled[-1], run.config.seed)
     _dump(paths.aggregate, [s.record for s in steps if s.process == last_process])
     if truncate:
         data = paths.aggregate.read_bytes()
@@ -157,12 +176,16 @@ class LiveWriter:
         options.check(len(run.history))
         self.run = run
         self.paths = RunPaths(Path(root), options.layout)
+        self.options = options
         self.block_delay = block_delay
         prepare_run_folder(self.paths.root, force=force)
         self._steps = _plan(run, options)
         self._next = 0
         self._process = 0
         self._history: list[dict[str, Any]] = []
+        self._encoded: list[bytes] = []
+        """Each record of the history as ``json.dumps(history, indent=2)`` lays it out, so
+        a rewrite encodes one new record, not the whole history (long soak runs)."""
         # Lightning writes hparams when fit starts, before any epoch.
         _write_text(self.paths.hparams(0), format_hparams(run, version=0))
 
@@ -197,9 +220,12 @@ class LiveWriter:
             # A resumed process: new Lightning version, empty in-memory history.
             self._process = step.process
             self._history = []
+            self._encoded = []
             _write_text(self.paths.hparams(step.process), format_hparams(self.run, step.process))
         self._history.append(step.record)
+        self._encoded.append(json.dumps([step.record], indent=2, default=str)[2:-2].encode())
         _dump(self.paths.epoch_file(step.epoch), step.record)
+        write_epoch_image(self.paths.root, step.record, self.options.images, self.run.config.seed)
         self._write_aggregate(stop_after_blocks)
         self._next += 1
         return step.epoch
@@ -213,7 +239,8 @@ class LiveWriter:
             pass
 
     def _write_aggregate(self, stop_after_blocks: int | None) -> None:
-        data = json.dumps(self._history, indent=2, default=str).encode()
+        # Byte for byte json.dumps(self._history, indent=2, default=str).
+        data = b"[\n" + b",\n".join(self._encoded) + b"\n]" if self._encoded else b"[]"
         self.paths.aggregate.parent.mkdir(parents=True, exist_ok=True)
         with open(self.paths.aggregate, "wb") as f:
             for n, start in enumerate(range(0, len(data), BLOCK_SIZE)):
@@ -417,7 +444,8 @@ def _set_mtimes(paths: RunPaths, run: SimulatedRun, end_time: float) -> None:
     for epoch, duration in enumerate(durations):
         elapsed += duration
         summary = paths.epoch_file(epoch)
-        for path in (summary, summary.parent):
+        images = epoch_dir(paths.root, epoch)
+        for path in (summary, summary.parent, *_walk(images)):
             if path.exists():
                 os.utime(path, (elapsed, elapsed))
 

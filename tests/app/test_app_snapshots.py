@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 
 from neuromf_tui.app.app import NeuroMFApp
 from neuromf_tui.app.widgets.findings_pane import FindingItem
-from tests.app.conftest import BASELINE, PHASE4C, settle, wait_loaded
+from tests.app.conftest import BASELINE, PHASE4C, settle, wait_loaded, wait_until
 
 Scene = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -63,6 +63,19 @@ async def finding(pilot: Pilot[None]) -> None:
     await pilot.press("enter")
 
 
+async def samples(pilot: Pilot[None]) -> None:
+    """The healthy run's sample images in half-blocks, four sample epochs back from the last,
+    with that epoch's sample statistics and the statistics across sample epochs."""
+    from neuromf_tui.app.widgets.samples_view import SamplesView
+
+    app = await _select(pilot, BASELINE)
+    await pilot.press("m")
+    view = app.query_one(SamplesView)
+    await wait_until(pilot, lambda: view.selected is not None and view.settled)
+    await pilot.press("left", "left", "left", "left")
+    await wait_until(pilot, lambda: view.settled)
+
+
 async def help_screen(pilot: Pilot[None]) -> None:
     """The help screen over the main screen."""
     await _select(pilot, PHASE4C)
@@ -75,6 +88,7 @@ SCENES: dict[str, Scene] = {
     "inspector": inspector,
     "compare": comparison,
     "finding": finding,
+    "samples": samples,
     "help": help_screen,
 }
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}

@@ -21,6 +21,7 @@ PANE_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Runs", "space", "Mark or unmark the highlighted run for comparison"),
     ("Metrics", "p", "Pin the highlighted metric into the chart (several metrics in one)"),
     ("Chart", "← / →, home / end", "Move the epoch cursor (shown in the inspector)"),
+    ("Chart", "← / →, [ / ], j / k", "Samples view (m): the earlier or later sample image"),
     ("General", "ctrl+p", "Command palette: every action, open run…, show metric…"),
 )
 
