@@ -24,6 +24,17 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_poll_option(parser: argparse.ArgumentParser) -> None:
+    """``--poll SECONDS`` for the commands that follow files (the app, serve)."""
+    parser.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="poll files every SECONDS instead of native file watching (use on NFS/Lustre/GPFS)",
+    )
+
+
 def find_runs(path: Path) -> tuple[list[RunRef], bool]:
     """The runs under ``path`` and whether ``path`` named a single run (not a results root)."""
     try:

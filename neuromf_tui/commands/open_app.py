@@ -9,7 +9,7 @@ NAME = "open"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from neuromf_tui.commands.common import add_config_option
+    from neuromf_tui.commands.common import add_config_option, add_poll_option
 
     parser = subparsers.add_parser(
         NAME,
@@ -23,13 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         help="results root, run folder or training_summary.json (default: current folder)",
     )
-    parser.add_argument(
-        "--poll",
-        type=float,
-        metavar="SECONDS",
-        default=None,
-        help="poll files every SECONDS instead of native file watching (use on NFS/Lustre/GPFS)",
-    )
+    add_poll_option(parser)
     add_config_option(parser)
     parser.set_defaults(func=run)
 

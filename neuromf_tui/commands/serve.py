@@ -33,7 +33,7 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from neuromf_tui.commands.common import add_config_option
+    from neuromf_tui.commands.common import add_config_option, add_poll_option
 
     parser = subparsers.add_parser(
         NAME,
@@ -69,13 +69,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the address the browser uses, when it differs from http://HOST:PORT "
         "(a tunnel to another local port, a reverse proxy)",
     )
-    parser.add_argument(
-        "--poll",
-        type=float,
-        metavar="SECONDS",
-        default=None,
-        help="poll files every SECONDS instead of native file watching (use on NFS/Lustre/GPFS)",
-    )
+    add_poll_option(parser)
     add_config_option(parser)
     parser.set_defaults(func=run)
 

@@ -36,8 +36,7 @@ def panel_log(panel: Panel) -> bool:
         return False
     if panel.log is not None:
         return panel.log
-    present = [line for line in panel.lines if np.isfinite(line.y).any()]
-    return bool(present) and all(core.auto_log(line.metric, line.y) for line in present)
+    return core.shared_log((line.metric, line.y) for line in panel.lines)
 
 
 class _Curve(NamedTuple):

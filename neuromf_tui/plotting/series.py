@@ -8,6 +8,7 @@ milliseconds). No Textual, Rich or plotext import.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -184,6 +185,12 @@ def auto_log(name: str, y: object) -> bool:
     if positive.size == 0:
         return log_wanted(ys.size, 0, math.nan, math.nan)
     return log_wanted(ys.size, positive.size, float(positive.min()), float(positive.max()))
+
+
+def shared_log(curves: Iterable[tuple[str, object]]) -> bool:
+    """Log for a y axis several curves share: only when every curve with data wants it."""
+    present = [(name, y) for name, y in curves if np.isfinite(_floats(y)).any()]
+    return bool(present) and all(auto_log(name, y) for name, y in present)
 
 
 def draw_as_points(name: str, y: object | None = None) -> bool:

@@ -102,8 +102,7 @@ def _use_log(spec: ChartSpec) -> bool:
         return False
     if spec.log is not None:
         return spec.log
-    present = [s for s in spec.series if np.isfinite(s.y).any()]
-    return bool(present) and all(core.auto_log(s.name, s.y) for s in present)
+    return core.shared_log((s.name, s.y) for s in spec.series)
 
 
 def prepare(spec: ChartSpec, width: int = 80, height: int = 20) -> PreparedChart:
