@@ -596,6 +596,22 @@ async def test_epoch_inspector_values_and_deltas() -> None:
         ]
 
 
+async def test_epoch_inspector_refits_names_to_its_width() -> None:
+    """Names are cut to the width the table has when filled: a resize must re-fit them, or
+    a table filled before layout keeps names cut short for good."""
+    snapshot = snapshots()[PHASE4C]
+    inspector = EpochInspector()
+    app = Host(inspector, lambda w: w.show(snapshot, 150))  # type: ignore[attr-defined]
+    name = "ratio.compound_v_norm/target_v_norm"
+    async with app.run_test(size=(50, 30)) as pilot:
+        await pilot.pause()
+        table = inspector.query_one("DataTable")
+        assert str(table.get_row(name)[0]) != name  # type: ignore[attr-defined]
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert str(table.get_row(name)[0]) == name  # type: ignore[attr-defined]
+
+
 # --- hostile strings ------------------------------------------------------------------------
 
 

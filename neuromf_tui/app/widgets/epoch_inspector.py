@@ -119,6 +119,11 @@ class EpochInspector(Widget):
         self.epoch = epoch
         self._refresh_table()
 
+    def on_resize(self) -> None:
+        """Names are cut to the width: a table filled before layout, or a resized terminal,
+        gets them re-fitted."""
+        self._refresh_table()
+
     def focus_filter(self) -> None:
         self.query_one("#inspector-filter", Input).focus()
 
@@ -141,7 +146,14 @@ class EpochInspector(Widget):
         snapshot, epoch = self.snapshot, self.epoch
         if snapshot is None or epoch is None or not self.is_mounted:
             return
-        key = (snapshot.name, snapshot.version, id(snapshot), epoch, self.filter.text)
+        key = (
+            snapshot.name,
+            snapshot.version,
+            id(snapshot),
+            epoch,
+            self.filter.text,
+            self.size.width,
+        )
         if key == self._shown:
             return
         self._shown = key
