@@ -92,9 +92,7 @@ class MetricChart(PlotextPlot, can_focus=True):
         def control(self) -> MetricChart:
             return self.chart
 
-    spec: reactive[ChartSpec | None] = reactive(
-        None, always_update=True, repaint=False, init=False
-    )
+    spec: reactive[ChartSpec | None] = reactive(None, always_update=True, repaint=False, init=False)
     """What to draw (None: nothing yet); a new spec also sets the cursor to its cursor_epoch."""
 
     cursor_epoch: reactive[int | None] = reactive(None, init=False, repaint=False)
@@ -275,11 +273,7 @@ class MetricChart(PlotextPlot, can_focus=True):
 
     def render(self) -> RenderResult:
         has_data = self._glance is not None if self.spec is None else bool(self.spec.series)
-        if (
-            has_data
-            and self.content_size.width
-            and (self._plan is None or self._plan.empty)
-        ):
+        if has_data and self.content_size.width and (self._plan is None or self._plan.empty):
             self._draw()  # first data: draw in this frame rather than the next
         plan = self._plan
         if plan is None or plan.empty:
