@@ -83,8 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def fail(message: str) -> int:
-    """Print a one-line error for the user (no traceback) and return the bad-input code."""
-    print(f"neuromf-tui: error: {message}", file=sys.stderr)
+    """Print a one-line error for the user (no traceback) and return the bad-input code.
+
+    Messages quote paths and run names, which may hold escape sequences: they are made
+    printable here, once for every command.
+    """
+    from neuromf_tui.textsafe import printable
+
+    print(f"neuromf-tui: error: {printable(message)}", file=sys.stderr)
     return 2
 
 

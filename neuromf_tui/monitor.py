@@ -20,7 +20,7 @@ from neuromf_tui.analysis.view import RunView
 from neuromf_tui.data.loader import RunSource
 from neuromf_tui.data.runconfig import RunConfig, read_run_config
 from neuromf_tui.data.tail import EventKind, RunEvent, Tailer
-from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot, columns_of
+from neuromf_tui.snapshot import MonitorUpdate, RunSnapshot, columns_of, notices
 
 
 @dataclass(slots=True)
@@ -33,10 +33,17 @@ class _RunModel:
 class Monitor:
     """Turns tailer events into snapshots; call from one worker thread at a time."""
 
-    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings | None = None,
+        *,
+        batch_seconds: float | None = None,
+    ) -> None:
+        """``batch_seconds``: read a large root in batches (``Tailer``), for a progressive UI."""
         self.root = root
         self.settings = settings or Settings()
-        self.tailer = Tailer(root)
+        self.tailer = Tailer(root, batch_seconds=batch_seconds)
         self._models: dict[str, _RunModel] = {}
 
     def process(self, events: list[RunEvent], *, now: float | None = None) -> MonitorUpdate:
@@ -68,6 +75,7 @@ class Monitor:
     ) -> RunSnapshot:
         model = self._models.get(name)
         if model is None:
+            update.first_seen.add(name)
             config = read_run_config(source.ref.folder)
             settings = self.settings.for_run(config)
             model = self._models[name] = _RunModel(Engine(settings), config)
@@ -104,4 +112,5 @@ class Monitor:
             error=source.error,
             version=model.version,
             planned_epochs=model.config.planned_epochs,
+            **notices(source),
         )

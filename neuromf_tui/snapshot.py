@@ -43,6 +43,11 @@ class RunSnapshot:
     planned_epochs: int | None = None
     analysed: bool = True
     """False for the first, quick snapshot painted before the diagnostics ran."""
+    notice: str | None = None
+    """What is wrong with the run's summary now, in one line ("summary missing since
+    14:02:05; showing the 120 epochs read before"), and its last restart; None if nothing."""
+    notice_tag: str | None = None
+    """The file trouble in a few words for a list row ("missing 14:02"); None when fine."""
 
     @property
     def last_epoch(self) -> int | None:
@@ -80,10 +85,9 @@ class RunSnapshot:
 
 
 def columns_of(source: RunSource) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Copies of a source's epochs and columns, derived metrics included."""
-    table = source.table
-    epochs = np.array(table.epochs)
-    columns = {name: np.array(col) for name, col in table.items()}
+    """A source's epochs and columns as views that never change (the table copies on
+    write), derived metrics included."""
+    epochs, columns = source.table.frozen()
     for name, col in derive(columns).items():
         columns.setdefault(name, col)
     return epochs, columns
@@ -105,7 +109,17 @@ def quick_snapshot(source: RunSource, status: RunStatus) -> RunSnapshot:
         problems=tuple(source.problems),
         error=source.error,
         analysed=False,
+        **notices(source),
     )
+
+
+def notices(source: RunSource) -> dict[str, str | None]:
+    """The snapshot's ``notice`` and ``notice_tag`` for a source, as keyword arguments."""
+    condition = source.condition
+    return {
+        "notice": condition.sentence(len(source.table), source.restarts),
+        "notice_tag": condition.tag(),
+    }
 
 
 @dataclass(slots=True)
@@ -116,3 +130,5 @@ class MonitorUpdate:
     vanished: list[str] = field(default_factory=list)
     new_findings: list[tuple[str, Finding]] = field(default_factory=list)
     resolved_findings: list[tuple[str, Finding]] = field(default_factory=list)
+    first_seen: set[str] = field(default_factory=set)
+    """Runs analysed for the first time: their findings were there already, no news."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from neuromf_tui.analysis.config import Settings
 from neuromf_tui.analysis.findings import Finding, sort_findings
 from neuromf_tui.analysis.rules import Rule, all_rules
@@ -60,7 +62,10 @@ class Engine:
                 detection = None
             else:
                 try:
-                    detection = rule.check(view, self.settings.params(rule.id, rule.params))
+                    # A run logging 1e308 overflows the rules' arithmetic to inf, which they
+                    # already read as non-finite: numpy's warning would only be terminal noise.
+                    with np.errstate(all="ignore"):
+                        detection = rule.check(view, self.settings.params(rule.id, rule.params))
                 except Exception as exc:  # a rule bug must not take the monitor down
                     self.rule_errors[rule.id] = "".join(
                         traceback.format_exception_only(type(exc), exc)

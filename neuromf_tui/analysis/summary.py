@@ -76,6 +76,11 @@ class RunSummary:
 
 
 def summarise(view: RunView) -> RunSummary:
+    with np.errstate(all="ignore"):  # overflow on absurd values gives inf, read as non-finite
+        return _summarise(view)
+
+
+def _summarise(view: RunView) -> RunSummary:
     best_epoch, best_raw = _best(view, "raw_loss_mean")
     best_val_epoch, best_val = _best(view, "val_raw_loss")
     return RunSummary(

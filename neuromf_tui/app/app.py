@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 APPLY_INTERVAL = 0.1
 """Seconds between applying batches of snapshots: a burst of epochs becomes one redraw."""
 REEVALUATE_SECONDS = 30.0
+LOAD_BATCH_SECONDS = 0.25
+"""Seconds of reading per batch of runs while a large results root loads."""
 SMOOTHING_STEPS = (0.0, 0.6, 0.9)
 LOG_MODES = ("auto", "log", "linear")
 NARROW_WIDTH = 120
@@ -132,8 +134,7 @@ class NeuroMFApp(App[None]):
         await self.query_one("#left").mount_all([browser, MetricList(id="metrics")])
         await self.query_one("#findings-box").mount(FindingsPane(id="findings"))
         self._panes = True
-        if any(s.analysed for s in self.snapshots.values()):
-            browser.set_marks(self.marked)
+        self._restore_marks(browser)
         browser.update_runs(self.snapshots)
         if self.selected_run is not None:
             browser.select(self.selected_run)
@@ -232,15 +233,35 @@ class NeuroMFApp(App[None]):
         return MonitorUpdate(snapshots={ref.name: quick_snapshot(source, status)})
 
     def _make_monitor(self) -> Monitor:
+        """The watched monitor reads a large root in batches, so the run list fills as it
+        goes; the one-shot load (``watch_files=False``) reads everything in one call."""
         from neuromf_tui.monitor import Monitor
 
-        return Monitor(self.path.expanduser(), self.settings)
+        batch = LOAD_BATCH_SECONDS if self.watch_files else None
+        return Monitor(self.path.expanduser(), self.settings, batch_seconds=batch)
 
     async def _process(self, events: list) -> None:
         assert self.monitor is not None
         async with self._lock:
             update = await asyncio.to_thread(self.monitor.process, events)
         self._merge(update)
+        if not self._gc_frozen and not self.monitor.tailer.unread:
+            self._freeze_loaded_objects()
+
+    _gc_frozen = False  # set on the instance by _freeze_loaded_objects
+
+    def _freeze_loaded_objects(self) -> None:
+        """Once the first load is in, exempt what exists from the garbage collector's scans.
+
+        Runs, tables, widgets and styles live for the whole session, yet every full
+        collection walked them all again: pauses of up to 150 ms that froze the UI during
+        bursts of epochs (keys took 300 ms). ``on_unmount`` undoes it.
+        """
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        self._gc_frozen = True
 
     async def _reevaluate(self) -> None:
         if self.monitor is None:
@@ -263,10 +284,13 @@ class NeuroMFApp(App[None]):
             self._pending = MonitorUpdate()
         pending = self._pending
         pending.snapshots.update(update.snapshots)
+        if pending.vanished and update.snapshots:  # removed, then back within one tick
+            pending.vanished = [n for n in pending.vanished if n not in update.snapshots]
         for name in update.vanished:
             pending.snapshots.pop(name, None)
             pending.vanished.append(name)
         pending.new_findings.extend(update.new_findings)
+        pending.first_seen |= update.first_seen
         pending.resolved_findings.extend(update.resolved_findings)
 
     def _apply_pending(self) -> None:
@@ -277,21 +301,23 @@ class NeuroMFApp(App[None]):
         self._last_apply = time.monotonic()
         # The quick snapshot painted before the analysis is not a load: the first analysed
         # batch reports every existing finding as new, and that is no news to announce.
+        # Nor is what a run holds when first read (a large root loads in batches).
         first_load = not any(s.analysed for s in self.snapshots.values())
-        if first_load:  # nor anything to highlight as just raised in the findings pane
+        fresh = update.first_seen
+        if first_load or fresh:  # nor anything to highlight as just raised in the findings pane
             update.snapshots = {
                 name: dataclasses.replace(s, new_ids=frozenset())
+                if first_load or name in fresh
+                else s
                 for name, s in update.snapshots.items()
             }
+            update.new_findings = [(n, f) for n, f in update.new_findings if n not in fresh]
         self.snapshots.update(update.snapshots)
         for name in update.vanished:
             self.snapshots.pop(name, None)
         browser = self._browser()
         if browser is not None:
-            if first_load and any(s.analysed for s in update.snapshots.values()):
-                # Marks are restored once every run is known: the quick snapshot alone would
-                # make the browser drop the marks of the runs not read yet.
-                browser.set_marks(self.marked)
+            self._restore_marks(browser)
             browser.update_runs(self.snapshots)
         if not first_load:
             self._announce(update)
@@ -302,7 +328,30 @@ class NeuroMFApp(App[None]):
         elif self.marked & set(update.snapshots):
             self._refresh_chart()
 
+    _marks_restored = False  # set on the instance by _restore_marks
+
+    def _restore_marks(self, browser: RunBrowser) -> None:
+        """Put the saved comparison marks back once every run is known: on a partial list
+        (the quick snapshot, or the first batches of a large root) the browser would drop
+        the marks of the runs not read yet."""
+        monitor = self.monitor
+        if self._marks_restored or monitor is None or monitor.tailer.unread:
+            return
+        analysed = sum(1 for s in self.snapshots.values() if s.analysed)
+        if analysed and analysed >= len(monitor.tailer.sources):
+            browser.set_marks(self.marked)
+            self._marks_restored = True
+
     def _announce(self, update: MonitorUpdate) -> None:
+        gone = update.vanished
+        if gone:
+            self.notify(
+                f"{printable(gone[0])}: run folder removed"
+                if len(gone) == 1
+                else f"{len(gone)} run folders removed",
+                severity="warning",
+                markup=False,
+            )
         for run, finding in update.new_findings:
             severity = "error" if finding.severity.value == "critical" else "warning"
             self.notify(
@@ -366,6 +415,7 @@ class NeuroMFApp(App[None]):
 
     def _refresh_run_views(self) -> None:
         snapshot = self.current_snapshot
+        self._show_notice(snapshot)
         if snapshot is None:
             return
         metrics, findings = self._metric_list(), self._findings_pane()
@@ -379,6 +429,15 @@ class NeuroMFApp(App[None]):
         if self.follow:
             self.cursor_epoch = snapshot.last_epoch
         self._refresh_chart()
+
+    def _show_notice(self, snapshot: RunSnapshot | None) -> None:
+        """The header names the results root and, when the shown run's summary is missing,
+        unreadable, cut short or emptied (or its history restarted), says so and since when."""
+        root = printable(str(self.path))
+        if snapshot is None or not snapshot.notice:
+            self.sub_title = root
+        else:
+            self.sub_title = f"{root} — {printable(snapshot.name)}: {printable(snapshot.notice)}"
 
     def _refresh_chart(self) -> None:
         snapshot = self.current_snapshot
@@ -590,14 +649,14 @@ class NeuroMFApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
         self.ui_state.theme = self.theme
 
+    def action_toggle_bell(self) -> None:
+        self.ui_state.bell = not self.ui_state.bell
+        self.notify(f"bell on new findings: {'on' if self.ui_state.bell else 'off'}")
+
     def action_export(self) -> None:
         from neuromf_tui.app.screens.export import open_export
 
         open_export(self)
-
-    def action_toggle_bell(self) -> None:
-        self.ui_state.bell = not self.ui_state.bell
-        self.notify(f"bell on new findings: {'on' if self.ui_state.bell else 'off'}")
 
     def get_system_commands(self, screen: Screen) -> list[SystemCommand]:  # type: ignore[override]
         commands = list(super().get_system_commands(screen))
@@ -612,6 +671,10 @@ class NeuroMFApp(App[None]):
         return commands
 
     def on_unmount(self) -> None:
+        if self._gc_frozen:
+            import gc
+
+            gc.unfreeze()  # what this app kept alive may be collected again
         error = save_state(self.ui_state)
         if error:
             self.log.warning(error)

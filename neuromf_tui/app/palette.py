@@ -7,11 +7,29 @@ from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from neuromf_tui.textsafe import printable
 
 if TYPE_CHECKING:
     from neuromf_tui.app.app import NeuroMFApp
+
+
+def highlight(matcher: Matcher, label: str) -> Content:
+    """``label`` with the query's letters highlighted, as plain text.
+
+    ``Matcher.highlight`` reads its candidate as markup, so a run named
+    ``[@click=app.quit]x`` would lose its brackets and become a clickable action.
+    """
+    content = Content(label)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    if not score:
+        return content
+    for offset in offsets:
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class RunProvider(Provider):
@@ -26,7 +44,7 @@ class RunProvider(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(label),
+                    highlight(matcher, label),
                     partial(app.select_run, name),
                     help="Select this run in the run browser",
                 )
@@ -52,7 +70,7 @@ class MetricProvider(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(label),
+                    highlight(matcher, label),
                     partial(app.show_metric, name),
                     help="Chart this metric",
                 )

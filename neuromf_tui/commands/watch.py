@@ -1,8 +1,9 @@
 """``neuromf-tui watch PATH``: timestamped lines for new and resolved findings, no UI.
 
 For a tmux pane or a log file next to training: the same tailer and engine as the app,
-printing only what changes. ``--on-finding CMD`` runs a command per new finding with the
-finding as JSON on stdin (mail, Slack webhook, ``scancel``...).
+printing only what changes: findings, and STATE lines when a summary goes missing, turns
+unreadable, is cut short or emptied, restarts, or is fine again. ``--on-finding CMD`` runs a
+command per new finding with the finding as JSON on stdin (mail, Slack webhook, ``scancel``...).
 """
 
 from __future__ import annotations
@@ -114,12 +115,14 @@ async def _watch(args: argparse.Namespace, settings: object) -> None:
     from neuromf_tui.analysis.engine import Engine
     from neuromf_tui.analysis.inputs import build_view
     from neuromf_tui.data.tail import EventKind, RunWatcher, Tailer
+    from neuromf_tui.textsafe import printable
 
     assert isinstance(settings, Settings)
     printer = _Printer(args.on_finding)
     tailer = Tailer(args.path.expanduser())
     watcher = RunWatcher(tailer, poll=args.poll)
     engines: dict[str, Engine] = {}
+    notices: dict[str, str | None] = {}
     first = True
     deadline = None if args.duration is None else time.monotonic() + args.duration
 
@@ -130,13 +133,19 @@ async def _watch(args: argparse.Namespace, settings: object) -> None:
         view = build_view(source, settings)
         engine = engines.setdefault(name, Engine(view.settings))
         delta = engine.evaluate(view)
+        # The summary's trouble (missing, unreadable, cut short...) when it starts and ends.
+        notice = source.condition.sentence(len(source.table), source.restarts)
+        if notice != notices.get(name):
+            epochs = len(source.table)
+            printer.line(name, "STATE", notice or f"summary ok again ({epochs} epochs)")
+        notices[name] = notice
         for finding in delta.new:
             printer.finding(name, "OPEN" if initial else "NEW", finding, alert=not initial)
         for finding in delta.resolved:
             printer.finding(name, "RESOLVED", finding, alert=False)
 
     print(
-        f"neuromf-tui watch: {args.path} — {watcher.describe()}; Ctrl-C to stop",
+        f"neuromf-tui watch: {printable(str(args.path))} — {watcher.describe()}; Ctrl-C to stop",
         file=sys.stderr,
         flush=True,
     )
@@ -159,6 +168,7 @@ async def _watch(args: argparse.Namespace, settings: object) -> None:
             for event in batch:
                 if event.kind is EventKind.VANISHED:
                     engines.pop(event.name, None)
+                    notices.pop(event.name, None)
                     printer.line(event.name, "VANISHED", "run folder removed")
                     continue
                 if event.kind is EventKind.APPEARED and not first:

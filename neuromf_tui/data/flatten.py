@@ -31,12 +31,16 @@ def _child_names(prefix: str) -> dict[str, str]:
 
 
 def flatten_record(
-    record: dict[str, Any], numbers: dict[str, float], texts: dict[str, str] | None = None
+    record: dict[str, Any],
+    numbers: dict[str, float],
+    texts: dict[str, str] | None = None,
+    cut: list[str] | None = None,
 ) -> None:
     """Write every numeric leaf of ``record`` into ``numbers`` under its dotted name.
 
     Strings that are numbers in disguise are converted; genuine text goes to ``texts`` when it
-    is given. ``None`` becomes NaN, so "logged but empty" still shows up as a metric.
+    is given. ``None`` becomes NaN, so "logged but empty" still shows up as a metric. The names
+    of containers nested deeper than ``MAX_DEPTH`` go to ``cut``, so the loss can be reported.
     """
     for key, value in record.items():
         name = key if type(key) is str else str(key)
@@ -44,9 +48,9 @@ def flatten_record(
         if tp is float:
             numbers[name] = value
         elif tp is dict:
-            _flatten_nested(value, name, numbers, texts, 1)
+            _flatten_nested(value, name, numbers, texts, 1, cut)
         else:
-            _flatten_leaf(value, tp, name, numbers, texts, 1)
+            _flatten_leaf(value, tp, name, numbers, texts, 1, cut)
 
 
 def _flatten_nested(
@@ -55,8 +59,11 @@ def _flatten_nested(
     numbers: dict[str, float],
     texts: dict[str, str] | None,
     depth: int,
+    cut: list[str] | None,
 ) -> None:
     if depth > MAX_DEPTH:
+        if cut is not None:
+            cut.append(prefix)
         return
     names = _child_names(prefix)
     for key, value in mapping.items():
@@ -69,9 +76,9 @@ def _flatten_nested(
         if tp is float:
             numbers[name] = value
         elif tp is dict:
-            _flatten_nested(value, name, numbers, texts, depth + 1)
+            _flatten_nested(value, name, numbers, texts, depth + 1, cut)
         else:
-            _flatten_leaf(value, tp, name, numbers, texts, depth + 1)
+            _flatten_leaf(value, tp, name, numbers, texts, depth + 1, cut)
 
 
 def _flatten_leaf(
@@ -81,6 +88,7 @@ def _flatten_leaf(
     numbers: dict[str, float],
     texts: dict[str, str] | None,
     depth: int,
+    cut: list[str] | None,
 ) -> None:
     if tp is int or tp is bool:
         numbers[name] = int_to_float(value)
@@ -94,6 +102,8 @@ def _flatten_leaf(
         numbers[name] = math.nan
     elif tp is list:
         if depth > MAX_DEPTH:
+            if cut is not None:
+                cut.append(name)
             return
         names = _child_names(name)
         for index, item in enumerate(value):
@@ -104,6 +114,6 @@ def _flatten_leaf(
             if item_tp is float:
                 numbers[item_name] = item
             elif item_tp is dict:
-                _flatten_nested(item, item_name, numbers, texts, depth + 1)
+                _flatten_nested(item, item_name, numbers, texts, depth + 1, cut)
             else:
-                _flatten_leaf(item, item_tp, item_name, numbers, texts, depth + 1)
+                _flatten_leaf(item, item_tp, item_name, numbers, texts, depth + 1, cut)

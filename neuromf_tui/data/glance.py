@@ -22,8 +22,7 @@ from neuromf_tui.data.discover import RunRef, discover_runs, epoch_files
 from neuromf_tui.data.flatten import flatten_record
 from neuromf_tui.data.summary_file import FileState, SummaryFile
 
-
-_CUT_SHORT = (FileState.WRITING,)
+_CUT_SHORT = (FileState.WRITING, FileState.CUT)
 """A summary cut short says nothing about later epochs: their per-epoch files count."""
 
 

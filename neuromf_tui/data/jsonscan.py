@@ -25,16 +25,21 @@ _INDENT2_RECORD_END = "\n  }"
 _RECORD_START = re.compile(r"\n  \{")
 _decoder = json.JSONDecoder()
 _NON_FINITE_TOKENS = ("NaN", "Infinity")
+TOO_DEEP = "nested too deeply to read"
 
 
 def _loads(text: str) -> Any:
     """Parse a whole JSON text: orjson when it can, else the standard library.
 
     Raises ``json.JSONDecodeError`` (orjson's error is a subclass of it); callers then fall
-    back to record-by-record decoding with the standard library.
+    back to record-by-record decoding with the standard library. Nesting too deep for the
+    standard library's recursion limit is reported the same way.
     """
     if any(token in text for token in _NON_FINITE_TOKENS):
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError as exc:
+            raise json.JSONDecodeError(TOO_DEEP, text, 0) from exc
     return orjson.loads(text)
 
 
@@ -131,6 +136,8 @@ def scan_records(text: str, pos: int, *, expect_comma: bool, first_index: int = 
                 result.truncated = True
                 return result
             return _corrupt(text, pos, result, index, exc.msg)
+        except RecursionError:
+            return _corrupt(text, pos, result, index, TOO_DEEP)
         if isinstance(value, dict):
             result.records.append(value)
         else:

@@ -15,14 +15,19 @@ import contextlib
 import gc
 import json
 import os
+import reprlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from neuromf_tui.data.condition import CUT, EMPTIED, INVALID, MISSING, UNREADABLE, FileCondition
 from neuromf_tui.data.discover import RunRef, epoch_file, epoch_files
-from neuromf_tui.data.flatten import flatten_record
+from neuromf_tui.data.fieldcheck import column_problem, depth_problem, text_problem
+from neuromf_tui.data.flatten import MAX_DEPTH, flatten_record
 from neuromf_tui.data.status import RunStatus, classify
 from neuromf_tui.data.summary_file import FileState, SummaryFile
 from neuromf_tui.data.table import RunTable
@@ -30,6 +35,9 @@ from neuromf_tui.data.values import text_to_float
 
 STUB_KEYS = frozenset({"epoch", "global_step", "learning_rate", "ema_divergence"})
 MAX_PROBLEMS = 50
+MAX_FIELD_PROBLEMS = 500
+MAX_EPOCH = 10**9
+"""Epoch numbers past this (or below 0) are not a training run's: the record is skipped."""
 
 
 @dataclass(slots=True)
@@ -61,7 +69,12 @@ class RunSource:
         """Per-epoch files left out because a restart abandoned them."""
         self.texts: dict[str, str] = {}
         """Latest non-numeric string values (e.g. a prediction type), by dotted name."""
+        self.field_problems: dict[str, str] = {}
+        """Field (dotted name) -> what is wrong with it (wrong type, empty key, cut off). Each
+        is also one line of ``problems``."""
         self.loaded = False
+        self._cut: list[str] = []
+        self._columns_checked = 0
         self._summary = SummaryFile(ref.summary) if ref.summary is not None else None
         self._from_epoch_files: set[int] = set()
 
@@ -79,6 +92,34 @@ class RunSource:
     @property
     def error(self) -> str | None:
         return self._summary.error if self._summary is not None else None
+
+    @property
+    def settle_at(self) -> float | None:
+        """When to read a summary that looks mid-rewrite again (``SummaryFile.settle_at``)."""
+        return self._summary.settle_at if self._summary is not None else None
+
+    @property
+    def condition(self) -> FileCondition:
+        """What is wrong with the summary file now, and since when (``data.condition``).
+
+        A summary that never existed is no trouble (a run starting, or per-epoch files only);
+        one that went away, became unreadable, invalid, cut short or emptied is.
+        """
+        summary = self._summary
+        if summary is None:
+            return FileCondition()
+        state, since = summary.state, summary.since
+        if state is FileState.MISSING:
+            return FileCondition(MISSING, since) if summary.seen else FileCondition()
+        if state is FileState.UNREADABLE:
+            return FileCondition(UNREADABLE, since, summary.reason)
+        if state is FileState.ERROR:
+            return FileCondition(INVALID, since, summary.error)
+        if state is FileState.CUT:
+            return FileCondition(CUT, since)
+        if state is FileState.EMPTY and summary.had_records:
+            return FileCondition(EMPTIED, since)
+        return FileCondition()
 
     @property
     def last_write(self) -> float | None:
@@ -119,10 +160,11 @@ class RunSource:
         read = self._summary.read()
         self._note(read.problems)
         if not self.loaded or read.reset:
-            previous_last = self.table.last_epoch
+            table = self.table
+            held = (int(table.epochs[0]), int(table.epochs[-1])) if len(table) else None
             seen_restarts = self.restarts
             self._rebuild(read.records)
-            self._keep_restarts(seen_restarts, previous_last, read.records)
+            self._keep_restarts(seen_restarts, held, read.records)
             return Update(reset=True, changed=True, appended=[])
         update = Update(changed=read.changed)
         for record in read.records:
@@ -133,15 +175,20 @@ class RunSource:
         return update
 
     def _keep_restarts(
-        self, seen: list[int], previous_last: int | None, records: list[dict[str, Any]]
+        self, seen: list[int], held: tuple[int, int] | None, records: list[dict[str, Any]]
     ) -> None:
         """Remember restarts seen while watching: a rewritten history starting at or before
-        the last epoch we held is a resume, even when no per-epoch file tells so."""
+        the last epoch we held (``held``: first and last) is a resume, even when no per-epoch
+        file tells so; unless it covers all we held (the file came back, or a copy replaced
+        it), which is the same history read again."""
         restarts = set(self.restarts)
         restarts.update(epoch for epoch in seen if self.table.index_of(epoch) is not None)
-        first = next((e for r in records if (e := _plain_epoch(r)) is not None), None)
-        if previous_last is not None and first is not None and first <= previous_last:
-            restarts.add(first)
+        epochs = [e for r in records if (e := _plain_epoch(r)) is not None]
+        whole = self._summary is not None and self._summary.state is FileState.OK
+        if held is not None and epochs and whole:  # a cut file is no rewritten history
+            first, last = epochs[0], max(epochs)
+            if first <= held[1] and (first > held[0] or last < held[1]):
+                restarts.add(first)
         self.restarts = sorted(restarts)
 
     def _refresh_epoch_files_only(self) -> Update:
@@ -170,6 +217,8 @@ class RunSource:
             self._merge_epoch_files(rows)
         self.table.load(rows.items())
         self.loaded = True
+        self._columns_checked = 0
+        self._check_columns()
 
     def _merge_epoch_files(self, rows: dict[int, dict[str, float]]) -> None:
         files = epoch_files(self.ref.epoch_root) if self.ref.epoch_root else {}
@@ -178,10 +227,11 @@ class RunSource:
         first = min(rows) if rows else None
         last = max(rows) if rows else None
         summary_mtime = self._summary.mtime if self._summary is not None else None
-        if self._summary is not None and self._summary.state is FileState.WRITING:
+        if self._summary is not None and self._summary.state in (FileState.WRITING, FileState.CUT):
             summary_mtime = None  # a cut-short aggregate says nothing about later epochs
         if first is not None and first > min(files):
             self.restarts.insert(0, first)
+        newest = max(files)
         for epoch in sorted(files):
             if epoch in rows:
                 continue
@@ -193,7 +243,7 @@ class RunSource:
                         continue
                 except OSError:
                     continue
-            record = self._read_epoch_file(path)
+            record = self._read_epoch_file(path, report=epoch != newest)
             if record is None:
                 continue
             found = self._epoch_of(record, str(path))
@@ -238,7 +288,11 @@ class RunSource:
             return
         last = self.table.last_epoch
         if last is not None and epoch <= last:
-            if epoch not in self._from_epoch_files:
+            # An epoch held already, and not from a per-epoch file, is written again: a
+            # restart. One missing so far fills a gap (a per-epoch folder the listing missed
+            # while the writer was creating the next one), which is no restart.
+            held = self.table.index_of(epoch) is not None
+            if held and epoch not in self._from_epoch_files:
                 self.restarts.append(epoch)
             update.reset = True
         else:
@@ -247,42 +301,100 @@ class RunSource:
         update.changed = True
 
     def _apply(self, epoch: int, record: dict[str, Any]) -> None:
-        flat: dict[str, float] = {}
-        flatten_record(record, flat, self.texts)
+        flat = self._flatten(epoch, record)
         if STUB_KEYS.issuperset(record) and self.table.index_of(epoch) is not None:
             self.table.upsert(epoch, flat, merge=True)
-            return
-        self.table.append(epoch, flat)
+        else:
+            self.table.append(epoch, flat)
+        self._check_columns()
 
     def _put(self, rows: dict[int, dict[str, float]], epoch: int, record: dict[str, Any]) -> None:
-        flat: dict[str, float] = {}
-        flatten_record(record, flat, self.texts)
+        flat = self._flatten(epoch, record)
         if epoch in rows and STUB_KEYS.issuperset(record):
             rows[epoch].update(flat)
         else:
             rows[epoch] = flat
 
+    def _flatten(self, epoch: int, record: dict[str, Any]) -> dict[str, float]:
+        """The record's numbers by dotted name; its odd fields are reported, not lost."""
+        flat: dict[str, float] = {}
+        texts = self.texts
+        seen = len(texts)
+        flatten_record(record, flat, texts, self._cut)
+        if len(texts) != seen:
+            columns = self.table
+            for name in list(texts)[seen:]:
+                numeric = name in flat or name in columns
+                self._field(text_problem(name, texts[name], epoch, numeric=numeric))
+        if self._cut:
+            for name in self._cut:
+                self._field(depth_problem(name, epoch, MAX_DEPTH))
+            self._cut.clear()
+        return flat
+
+    def _check_columns(self) -> None:
+        """Report the columns that appeared since the last check and are not proper metrics."""
+        table = self.table
+        names = table.names
+        if len(names) == self._columns_checked:
+            return
+        epochs = table.epochs
+        for name in names[self._columns_checked :]:
+            logged = np.flatnonzero(~np.isnan(table[name]))
+            first = int(epochs[logged[0]]) if len(logged) else None
+            self._field(column_problem(name, first, also_text=name in self.texts))
+        self._columns_checked = len(names)
+
+    def _field(self, problem: tuple[str, str] | None) -> None:
+        """Record a field's problem once (the first epoch it showed up is the one named)."""
+        if problem is None:
+            return
+        name, message = problem
+        if name not in self.field_problems and len(self.field_problems) < MAX_FIELD_PROBLEMS:
+            self.field_problems[name] = message
+            self._note([message])
+
     def _epoch_of(self, record: dict[str, Any], where: str) -> int | None:
         value = record.get("epoch")
         if type(value) is int:
-            return value
-        number = text_to_float(value) if isinstance(value, str) else value
-        if isinstance(number, float) and number.is_integer():
-            return int(number)
-        self._note([f"{where}: no usable 'epoch' field ({value!r}); record skipped"])
+            if 0 <= value <= MAX_EPOCH:
+                return value
+        else:
+            number = text_to_float(value) if isinstance(value, str) else value
+            if isinstance(number, float) and number.is_integer() and 0 <= number <= MAX_EPOCH:
+                return int(number)
+        self._note([f"{where}: no usable 'epoch' field ({_shorten(value)}); record skipped"])
         return None
 
-    def _read_epoch_file(self, path: Path) -> dict[str, Any] | None:
+    def _read_epoch_file(self, path: Path, *, report: bool = False) -> dict[str, Any] | None:
+        """The record in a per-epoch file, or None; ``report`` says a failure is a fault (an
+        older file), not the writer being midway through the newest one."""
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
-        except OSError:
+        except OSError as exc:
+            if report and not isinstance(exc, FileNotFoundError):
+                self._note([f"{path}: cannot read ({exc.strerror or exc}); epoch skipped"])
             return None
         try:
             record = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            if report:
+                why = (
+                    exc.msg
+                    if isinstance(exc, json.JSONDecodeError)
+                    else "nested too deeply"
+                    if isinstance(exc, RecursionError)
+                    else "not UTF-8"
+                )
+                self._note([f"{path}: not valid JSON ({why}); epoch skipped"])
             return None
-        return record if isinstance(record, dict) else None
+        if not isinstance(record, dict):
+            if report:
+                kind = type(record).__name__
+                self._note([f"{path}: a JSON {kind}, not an epoch record; epoch skipped"])
+            return None
+        return record
 
     def _note(self, problems: list[str]) -> None:
         for problem in problems:
@@ -309,6 +421,11 @@ def _gc_paused() -> Iterator[None]:
 def _plain_epoch(record: dict[str, Any]) -> int | None:
     value = record.get("epoch")
     return value if type(value) is int else None
+
+
+def _shorten(value: Any) -> str:
+    """A short repr (bounded in length and depth, whatever the writer put there)."""
+    return reprlib.repr(value)
 
 
 def table_from_records(records: list[dict[str, Any]]) -> RunTable:

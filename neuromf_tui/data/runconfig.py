@@ -40,7 +40,7 @@ class RunConfig:
     def planned_epochs(self) -> int | None:
         """``max_epochs`` when the run's config states it."""
         value = self.number("max_epochs")
-        return int(value) if value is not None and value > 0 else None
+        return int(value) if value is not None and 0 < value < 1e9 else None
 
 
 def parse_scalar(text: str) -> Scalar | None:

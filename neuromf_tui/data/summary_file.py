@@ -6,13 +6,18 @@ still match, only the new bytes are read and decoded, so one more epoch costs th
 50,000-epoch run as on a 50-epoch one. When the prefix changed (a restart rewrote the history)
 or the file was replaced, it parses the whole file again.
 
-A file caught mid-rewrite (empty, or a prefix of what we already hold) is never taken as the
-truth: the records already read stay, and the reader reports that the file is being written.
+A file caught mid-rewrite (empty, or a prefix of what we already hold) is not taken as the
+truth at once: the records already read stay, and the reader reports that the file is being
+written. A rewrite takes milliseconds; a file still cut short or empty ``REWRITE_GRACE`` seconds
+later was left that way (a crash mid-write, a truncation by hand), and is then read as it is,
+so the epochs shown follow the file. ``since`` says when the current trouble (missing,
+unreadable, cut short) began, for "missing since 14:02".
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -20,8 +25,11 @@ from typing import Any
 
 from neuromf_tui.data.jsonscan import SummaryFormatError, scan_array, scan_records
 
+_Stamp = tuple[int, int, int, int, int]
 _HEAD = 4096
 _TAIL = 512
+REWRITE_GRACE = 5.0
+"""Seconds a file may stay empty or cut short before that is taken as what it holds."""
 
 
 class FileState(Enum):
@@ -32,6 +40,11 @@ class FileState(Enum):
     EMPTY = "no epochs yet"
     MISSING = "missing"
     ERROR = "error"
+    """Not a JSON array of records."""
+    UNREADABLE = "unreadable"
+    """The file exists but cannot be read (permission denied, I/O error)."""
+    CUT = "cut short"
+    """A cut-short file that stayed so past the grace period: the writer stopped mid-write."""
 
 
 @dataclass(slots=True)
@@ -56,7 +69,17 @@ class SummaryFile:
         self.record_count = 0
         self.mtime: float | None = None
         """Modification time of the last version read (seconds since the epoch)."""
-        self._stamp: tuple[int, int, int, int] | None = None
+        self.seen = False
+        """The file existed at some read: "missing" then means it went away."""
+        self.since: float | None = None
+        """When (wall clock) the state last changed from OK to what it is now."""
+        self.reason: str | None = None
+        """Why the file cannot be read, in a few words ("permission denied")."""
+        self.had_records = False
+        """Some read found epochs: an empty file then means it was emptied."""
+        self._pending: tuple[_Stamp, float] | None = None
+        """The version of the file that looks mid-rewrite, and since when (monotonic)."""
+        self._stamp: _Stamp | None = None
         self._end = 0
         self._head = b""
         self._tail = b""
@@ -69,23 +92,48 @@ class SummaryFile:
         except FileNotFoundError:
             return self._set_missing()
         except OSError as exc:
-            return self._set_error(f"cannot read {self.path}: {exc.strerror or exc}")
-        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-        if stamp == self._stamp:
+            return self._set_unreadable(exc)
+        # ctime too: a chmod or chown changes nothing else, yet may make the file unreadable.
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        pending = self._pending
+        settle = (
+            pending is not None
+            and pending[0] == stamp
+            and time.monotonic() - pending[1] > REWRITE_GRACE
+        )
+        if stamp == self._stamp and not settle:
             return ReadResult()
+        before = self.state
         try:
             with open(self.path, "rb") as handle:
-                if self._can_continue(handle, st.st_dev, st.st_ino, st.st_size):
+                if settle:
+                    result = self._settle(handle.read())
+                elif self._can_continue(handle, st.st_dev, st.st_ino, st.st_size):
                     result = self._continue(handle)
                 else:
-                    result = self._full(handle.read())
+                    handle.seek(0)  # _can_continue may have read the head
+                    result = self._full(handle.read(), old=time.time() - st.st_mtime)
         except FileNotFoundError:
             return self._set_missing()
         except OSError as exc:
-            return self._set_error(f"cannot read {self.path}: {exc.strerror or exc}")
+            return self._set_unreadable(exc)
         self._stamp = stamp
         self.mtime = st.st_mtime
+        self.seen = True
+        self.reason = None
+        self.had_records = self.had_records or self.record_count > 0
+        if self.state is not FileState.WRITING:
+            self._pending = None
+        elif pending is None or pending[0] != stamp:
+            self._pending = (stamp, time.monotonic())
+        self._note_change(before)
         return result
+
+    @property
+    def settle_at(self) -> float | None:
+        """When (``time.monotonic``) a file that looks mid-rewrite is to be read again and,
+        unchanged, taken as it is; None when no such file is held back."""
+        return None if self._pending is None else self._pending[1] + REWRITE_GRACE
 
     # --- internals -----------------------------------------------------------------------
     def _can_continue(self, handle: Any, dev: int, ino: int, size: int) -> bool:
@@ -101,7 +149,10 @@ class SummaryFile:
     def _continue(self, handle: Any) -> ReadResult:
         data = handle.read()
         text = data.decode("utf-8", errors="replace")
-        scan = scan_records(text, 0, expect_comma=True, first_index=self.record_count)
+        # Past ``[`` alone (an empty array, or one caught before its first record) no comma
+        # comes before the first new record.
+        expect_comma = not self._tail.rstrip().endswith(b"[")
+        scan = scan_records(text, 0, expect_comma=expect_comma, first_index=self.record_count)
         consumed = scan.end if text.isascii() else len(text[: scan.end].encode("utf-8"))
         if consumed:
             handle.seek(max(0, self._end + consumed - _TAIL))
@@ -120,9 +171,20 @@ class SummaryFile:
             problems=scan.problems,
         )
 
-    def _full(self, data: bytes) -> ReadResult:
+    def _settle(self, data: bytes) -> ReadResult:
+        """The file stayed cut or empty past the grace period: read it as it is."""
+        had = self.record_count
+        self._forget()
+        result = self._full(data, old=REWRITE_GRACE + 1.0)
+        result.reset = result.reset or had > 0
+        result.changed = True
+        return result
+
+    def _full(self, data: bytes, *, old: float = 0.0) -> ReadResult:
+        """Parse the whole file; ``old`` is its age in seconds (a cut file this old is cut
+        short for good, not being rewritten)."""
         if self._end and not data.strip():
-            self.state = FileState.WRITING
+            self._hold()
             return ReadResult()
         text = data.decode("utf-8", errors="replace")
         try:
@@ -133,7 +195,7 @@ class SummaryFile:
             self._set_error(f"{self.path.name}: {exc}")
             return ReadResult(reset=had > 0, changed=True, problems=[str(exc)])
         if self._end and self._is_rewrite_in_progress(data, scan.complete):
-            self.state = FileState.WRITING
+            self._hold()
             return ReadResult()
         end = scan.end if text.isascii() else len(text[: scan.end].encode("utf-8"))
         self._end = end
@@ -145,9 +207,10 @@ class SummaryFile:
             self.state = FileState.EMPTY
             self._end = 0
         elif scan.truncated:
-            self.state = (
-                FileState.WRITING if scan.records or len(text.strip()) > 1 else FileState.EMPTY
-            )
+            if not scan.records and len(text.strip()) <= 1:
+                self.state = FileState.EMPTY
+            else:
+                self.state = FileState.CUT if old > REWRITE_GRACE else FileState.WRITING
         else:
             self.state = FileState.OK if scan.records else FileState.EMPTY
         self.error = None
@@ -164,6 +227,18 @@ class SummaryFile:
         probe = min(len(data), len(self._head))
         return data[:probe] == self._head[:probe]
 
+    def _hold(self) -> None:
+        """Keep the records held while the file looks mid-rewrite (for the grace period)."""
+        self.state = FileState.WRITING
+
+    def _note_change(self, before: FileState) -> None:
+        """Date a new trouble: a cut or empty file has been so since it was last written."""
+        if self.state is FileState.OK:
+            self.since = None
+        elif self.state is not before and self.state is not FileState.WRITING:
+            dated = self.state in (FileState.CUT, FileState.EMPTY) and self.mtime is not None
+            self.since = self.mtime if dated else time.time()
+
     def _forget(self) -> None:
         self._end = 0
         self._head = b""
@@ -173,12 +248,31 @@ class SummaryFile:
 
     def _set_missing(self) -> ReadResult:
         had = self.state is not FileState.MISSING
+        if had:
+            self.since = time.time()
         self.state = FileState.MISSING
+        self.error = None
         self._stamp = None
+        self._pending = None
         return ReadResult(changed=had)
 
-    def _set_error(self, message: str) -> ReadResult:
-        self.state = FileState.ERROR
+    def _set_unreadable(self, exc: OSError) -> ReadResult:
+        """The file is there but cannot be read: keep what was read, say why, retry later.
+
+        Not a problem of the run's data, so nothing is added to the problems list.
+        """
+        reason = (exc.strerror or str(exc)).lower()
+        new = self._set_error(f"cannot read {self.path}: {reason}", FileState.UNREADABLE)
+        self.reason = reason
+        return ReadResult(changed=new.changed)
+
+    def _set_error(self, message: str, state: FileState = FileState.ERROR) -> ReadResult:
+        """Enter an error state; ``changed`` only when the state or message is new."""
+        new = self.state is not state or self.error != message
+        if new:
+            self.since = time.time()
+        self.state = state
         self.error = message
         self._stamp = None
-        return ReadResult(changed=True, problems=[message])
+        self._pending = None
+        return ReadResult(changed=new, problems=[message])

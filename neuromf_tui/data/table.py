@@ -33,6 +33,8 @@ class RunTable:
         self.nonfinite: dict[str, list[int]] = {}
         """Metric -> epochs whose record logged NaN or +-inf for it. Absent values are NaN in
         the columns too; this keeps the difference between "not logged" and "logged NaN"."""
+        self._shared = 0
+        """Rows visible through views handed out by ``frozen``: a write below copies first."""
 
     # --- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -73,6 +75,13 @@ class RunTable:
     def items(self) -> Iterator[tuple[str, np.ndarray]]:
         for name in self._cols:
             yield name, self[name]
+
+    def frozen(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Epochs and columns as read-only views that stay as they are: appends write past
+        their end, and any write inside them copies the arrays first (copy on write). A
+        snapshot per update then costs no copy of the history."""
+        self._shared = max(self._shared, self._n)
+        return self.epochs, dict(self.columns())
 
     def row(self, epoch: int) -> dict[str, float] | None:
         """Every logged value at ``epoch`` (absent metrics left out), or None."""
@@ -121,7 +130,8 @@ class RunTable:
         """
         ordered = sorted(rows, key=itemgetter(0))
         n = len(ordered)
-        cap = max(_MIN_CAPACITY, 1 << max(0, (n - 1)).bit_length())
+        # Exactly the rows (most runs are read once and never grow); appends double it.
+        cap = max(_MIN_CAPACITY, n)
         epochs = np.zeros(cap, dtype=np.int64)
         epochs[:n] = [epoch for epoch, _ in ordered]
         layouts: dict[tuple[str, ...], tuple[list[int], list[list[float]]]] = {}
@@ -157,6 +167,7 @@ class RunTable:
                 else:
                     col[rows_index] = block[:, j]
         self._n, self._cap, self._epochs, self._cols = n, cap, epochs, cols
+        self._shared = 0
         self.nonfinite = {name: sorted(found) for name, found in nonfinite.items()}
         self.version += 1
 
@@ -167,6 +178,7 @@ class RunTable:
             return
         self._grow(self._n + 1)
         index = self._n
+        self._unshare(index)
         self._epochs[index] = epoch
         self._n += 1
         self._write_row(index, flat)
@@ -178,6 +190,7 @@ class RunTable:
         if index is None:
             position = int(np.searchsorted(self._epochs[: self._n], epoch))
             self._grow(self._n + 1)
+            self._unshare(position)
             end = self._n
             self._epochs[position + 1 : end + 1] = self._epochs[position:end]
             self._epochs[position] = epoch
@@ -186,12 +199,14 @@ class RunTable:
                 col[position] = np.nan
             self._n += 1
             index = position
-        elif not merge:
-            for col in self._cols.values():
-                col[index] = np.nan
-            for found in self.nonfinite.values():
-                if epoch in found:
-                    found.remove(epoch)
+        else:
+            self._unshare(index)
+            if not merge:
+                for col in self._cols.values():
+                    col[index] = np.nan
+                for found in self.nonfinite.values():
+                    if epoch in found:
+                        found.remove(epoch)
         self._write_row(index, flat)
         self.version += 1
 
@@ -203,6 +218,7 @@ class RunTable:
             if (kept := [e for e in found if e <= epoch])
         }
         keep = int(np.searchsorted(self._epochs[: self._n], epoch, side="right"))
+        self._unshare(keep)
         for col in self._cols.values():
             col[keep : self._n] = np.nan
         self._n = keep
@@ -222,6 +238,14 @@ class RunTable:
                     found.append(epoch)
                     found.sort()
 
+    def _unshare(self, first: int) -> None:
+        """Before writing rows from ``first`` on: copy the arrays if ``frozen`` views show
+        any of those rows (the views keep the old arrays, unchanged)."""
+        if first < self._shared:
+            self._epochs = self._epochs.copy()
+            self._cols = {name: col.copy() for name, col in self._cols.items()}
+            self._shared = 0
+
     def _grow(self, needed: int) -> None:
         if needed <= self._cap:
             return
@@ -236,3 +260,4 @@ class RunTable:
             grown[: self._n] = col[: self._n]
             self._cols[name] = grown
         self._cap = cap
+        self._shared = 0  # new arrays: the views handed out keep the old ones

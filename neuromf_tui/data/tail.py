@@ -30,6 +30,7 @@ from types import MappingProxyType
 
 from watchfiles import Change, awatch
 
+from neuromf_tui.data.condition import FileCondition
 from neuromf_tui.data.discover import (
     DEFAULT_MAX_DEPTH,
     SKIPPED_DIRS,
@@ -43,6 +44,10 @@ from neuromf_tui.data.summary_file import FileState
 FORCE_POLL_ENV = "NEUROMF_TUI_FORCE_POLL"
 DEFAULT_POLL_SECONDS = 2.0
 SAFETY_POLL_SECONDS = 10.0
+MAX_NATIVE_FOLDERS = 20_000
+"""Above this many folders under the root, the watcher polls. watchfiles adds one inotify
+watch per folder while holding the GIL (about 20 µs each: 1,000 runs of 125 epochs, 130,000
+folders, froze the app for 2.5 s at start) and nears the default inotify limit."""
 IGNORED_DIRS = SKIPPED_DIRS - {"diagnostics"}
 """Folders whose changes never touch a summary (checkpoints, samples, logs, ...)."""
 # Filesystems on which another host's writes raise no local change event.
@@ -80,6 +85,11 @@ class RunEvent:
 class Tailer:
     """Every run under ``root``, kept current by ``poll_once`` or ``refresh_paths``.
 
+    With ``batch_seconds``, runs found by a discovery are read a batch at a time (newest
+    summary first, about that many seconds of reading per call) instead of all in the call
+    that found them: the caller gets the first runs of a 1,000-run root in a fraction of a
+    second and asks for the rest with ``load_more`` (``unread`` says how many are left).
+
     ``poll_once``, ``refresh_paths`` and ``rescan`` are meant to run one at a time; a lock
     serialises them should two threads call at once (a watcher plus a "reload now" action).
     The tables they update must not be read while they run: ``RunWatcher`` does not call again
@@ -94,6 +104,7 @@ class Tailer:
         max_depth: int = DEFAULT_MAX_DEPTH,
         rescan_every: float = 5.0,
         min_rescan_gap: float = 1.0,
+        batch_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -101,6 +112,7 @@ class Tailer:
         self.rescan_every = rescan_every
         self.min_rescan_gap = min_rescan_gap
         """Rediscoveries triggered by unknown paths are at most this frequent (seconds)."""
+        self.batch_seconds = batch_seconds
         self.error: str | None = None
         """Why the last discovery found nothing (the root is gone or holds no runs)."""
         self.failures: dict[str, str] = {}
@@ -108,7 +120,11 @@ class Tailer:
         self._clock = clock
         self._sources: dict[str, RunSource] = {}
         self._folders: dict[str, str] = {}
-        self._signatures: dict[str, tuple[FileState, str | None, int]] = {}
+        self._signatures: dict[str, tuple[FileState, str | None, int, FileCondition]] = {}
+        self._settling: dict[str, float] = {}
+        """Runs whose summary looks mid-rewrite -> when to read it again (monotonic)."""
+        self._unread: dict[str, RunRef] = {}
+        """Runs discovered but not read yet (``batch_seconds``), in reading order."""
         self._scanned_at: float | None = None
         self._scan_cost = 0.0
         self._rescan_pending = False
@@ -131,6 +147,25 @@ class Tailer:
                 return None
             current = parent
 
+    @property
+    def unread(self) -> int:
+        """How many discovered runs are still to be read (``load_more``)."""
+        return len(self._unread)
+
+    def recheck_in(self) -> float | None:
+        """Seconds until a summary held as mid-rewrite is due a second look (0 if now), None
+        if none is: a file left empty or cut short is then taken as it is, not waited on."""
+        if not self._settling:
+            return None
+        return max(0.0, min(self._settling.values()) - time.monotonic())
+
+    def recheck(self) -> list[RunEvent]:
+        """Read again the runs whose summary looked mid-rewrite and whose grace is over."""
+        with self._lock:
+            now = time.monotonic()
+            due = [name for name, when in self._settling.items() if when <= now]
+            return self._refresh_all(due, [])
+
     def rescan_pending_in(self) -> float | None:
         """Seconds until a deferred rediscovery may run (0 if now), None if none is pending."""
         if not self._rescan_pending or self._scanned_at is None:
@@ -147,8 +182,13 @@ class Tailer:
             if self._scanned_at is None:
                 return self._rescan()
             due = rescan or self._rescan_pending or self._rescan_due()
-            events = self._rescan() if due else []
+            events = self._rescan() if due else self._read_unread()
             return self._refresh_all(list(self._sources), events)
+
+    def load_more(self) -> list[RunEvent]:
+        """Read the next batch of discovered runs (``unread``); appeared events for them."""
+        with self._lock:
+            return self._read_unread()
 
     def refresh_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[RunEvent]:
         """Refresh only the runs owning ``paths``; rediscover if a path may belong to a new run.
@@ -225,9 +265,19 @@ class Tailer:
             # A run discovery no longer sees (summary briefly missing) stays while its folder does.
             if name not in found and not os.path.isdir(source.ref.folder):
                 events.append(self._drop(name))
+        for name in [name for name in self._unread if name not in found]:
+            self._folders.pop(os.path.abspath(self._unread.pop(name).folder), None)
+        if self.batch_seconds is not None:
+            waiting = [ref for name, ref in found.items() if name not in self._sources]
+            for ref in sorted(waiting, key=_newest_first):
+                self._unread[ref.name] = ref  # those already waiting keep their place
+                # Changes inside a run not read yet are no sign of a new run.
+                self._folders[os.path.abspath(ref.folder)] = ref.name
         for name, ref in found.items():
             source = self._sources.get(name)
             if source is None:
+                if self.batch_seconds is not None:
+                    continue
                 kind = EventKind.APPEARED
             elif source.ref != ref:
                 # A layout folder appeared (e.g. per_epoch_metrics after the first epoch).
@@ -240,6 +290,21 @@ class Tailer:
         self._scanned_at = self._clock()
         self._scan_cost = self._scanned_at - started
         self._rescan_pending = False
+        return self._read_unread(events)
+
+    def _read_unread(self, events: list[RunEvent] | None = None) -> list[RunEvent]:
+        """Read discovered runs until ``batch_seconds`` of reading is spent (at least one)."""
+        events = [] if events is None else events
+        if not self._unread:
+            return events
+        started = time.perf_counter()
+        while self._unread:
+            name = next(iter(self._unread))
+            ref = self._unread.pop(name)
+            if (event := self._add(ref, EventKind.APPEARED)) is not None:
+                events.append(event)
+            if time.perf_counter() - started >= (self.batch_seconds or 0.0):
+                break
         return events
 
     def _add(self, ref: RunRef, kind: EventKind) -> RunEvent | None:
@@ -254,6 +319,7 @@ class Tailer:
         source = self._sources.pop(name)
         self._folders.pop(os.path.abspath(source.ref.folder), None)
         self._signatures.pop(name, None)
+        self._settling.pop(name, None)
         self.failures.pop(name, None)
         return RunEvent(EventKind.VANISHED, name, None)
 
@@ -268,7 +334,11 @@ class Tailer:
             self.failures[name] = message
             return RunEvent(EventKind.CHANGED, name, source)
         recovered = self.failures.pop(name, None) is not None
-        signature = (source.state, source.error, len(source.problems))
+        if (settle_at := source.settle_at) is not None:
+            self._settling[name] = settle_at
+        else:
+            self._settling.pop(name, None)
+        signature = (source.state, source.error, len(source.problems), source.condition)
         moved = signature != self._signatures.get(name)
         self._signatures[name] = signature
         if (update.changed or moved) and not os.path.isdir(source.ref.folder):
@@ -280,6 +350,15 @@ class Tailer:
         if update.changed or moved or recovered:
             return RunEvent(EventKind.CHANGED, name, source)
         return None
+
+
+def _newest_first(ref: RunRef) -> float:
+    """Sort key: the run whose summary was written last comes first (it is at the top of
+    the run list, and most likely the one being watched)."""
+    try:
+        return -os.stat(ref.summary).st_mtime if ref.summary is not None else 0.0
+    except OSError:
+        return 0.0
 
 
 # --- watching ----------------------------------------------------------------------------
@@ -303,6 +382,27 @@ class SummaryFilter:
         return not any(
             part in IGNORED_DIRS or part.startswith(".") for part in relative.split(os.sep)
         )
+
+
+def count_folders(root: Path, limit: int) -> int:
+    """Folders under ``root`` (itself included), counted up to just past ``limit``.
+
+    Native watching adds one inotify watch per folder, every folder: checkpoints, samples
+    and each ``epoch_NNN`` too.
+    """
+    count = 0
+    stack = [str(root)]
+    while stack and count <= limit:
+        folder = stack.pop()
+        count += 1
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return count
 
 
 def filesystem_type(path: Path, mounts: str | None = None) -> str | None:
@@ -346,11 +446,13 @@ class _PumpEnded:
 class RunWatcher:
     """Turns file events (or a clock) into batches of ``RunEvent`` from a ``Tailer``.
 
-    Mode is decided at construction and may fall back once at run time:
+    Mode is decided at construction (the folder count when iteration starts) and may fall
+    back once at run time:
 
     - ``poll`` given: polling every ``poll`` seconds;
     - ``NEUROMF_TUI_FORCE_POLL=1``, or the root on a network filesystem: polling every
-      ``fallback_poll`` seconds (``NEUROMF_TUI_FORCE_POLL=0`` skips the filesystem check);
+      ``fallback_poll`` seconds (``NEUROMF_TUI_FORCE_POLL=0`` skips this check and the next);
+    - a root of more than ``MAX_NATIVE_FOLDERS`` folders: polling too;
     - otherwise native: ``watchfiles.awatch`` signals changed paths and a slow safety poll
       (``safety_poll``) catches what the filesystem never reported. If watching fails (at start,
       e.g. the inotify watch limit, or later), the watcher switches to polling by itself.
@@ -386,10 +488,13 @@ class RunWatcher:
         """Why the watcher polls (None when native, or when polling was asked for)."""
         self.interval = safety_poll
         """Seconds between polls: the poll interval, or the safety poll in native mode."""
+        self._count_folders = False
+        """Native by default (not asked for): check the root is not too big to watch."""
         if poll is not None:
             self.mode, self.interval = WatchMode.POLLING, poll
         else:
             forced = _force_poll_setting()
+            self._count_folders = forced is None
             fs_type = filesystem_type(tailer.root) if forced is None else None
             if forced:
                 self._use_polling(f"native watching disabled by {FORCE_POLL_ENV}", notify=False)
@@ -413,12 +518,22 @@ class RunWatcher:
         return self.events()
 
     async def events(self) -> AsyncIterator[list[RunEvent]]:
-        """Non-empty event batches until ``stop_event`` is set; the first batch is the load."""
+        """Non-empty event batches until ``stop_event`` is set; the first batch is the load
+        (its first part when the tailer reads in batches; the rest follows straight away)."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[set[str] | _PumpEnded] = asyncio.Queue()
         pump_stop = _EitherEvent(self.stop_event)
         pump: asyncio.Task[None] | None = None
         try:
+            if self.mode is WatchMode.NATIVE and self._count_folders:
+                target, _ = self._watch_target()
+                folders = await asyncio.to_thread(count_folders, target, MAX_NATIVE_FOLDERS)
+                if folders > MAX_NATIVE_FOLDERS:
+                    self._use_polling(
+                        f"over {MAX_NATIVE_FOLDERS:,} folders to watch, too many for native "
+                        "watching",
+                        notify=False,
+                    )
             if self.mode is WatchMode.NATIVE:
                 # Start watching before the first load, so no write falls between the two;
                 # one loop turn is enough for awatch to set up its watches or fail.
@@ -432,6 +547,15 @@ class RunWatcher:
             if batch:
                 yield batch
             while not self.stop_event.is_set():
+                if self.tailer.unread:
+                    # Runs discovered but not read yet come a batch at a time; file events
+                    # and due polls are still served in between.
+                    batch = await asyncio.to_thread(self.tailer.load_more)
+                    if batch:
+                        yield batch
+                    busy = self.mode is WatchMode.NATIVE and not queue.empty()
+                    if loop.time() < deadline and not busy:
+                        continue
                 if self.mode is WatchMode.POLLING:
                     batch = await self._poll_after(deadline - loop.time())
                     deadline = loop.time() + self.interval
@@ -486,9 +610,9 @@ class RunWatcher:
         """Wait for changed paths or the safety poll, then read; returns (batch, full poll)."""
         loop = asyncio.get_running_loop()
         timeout = deadline - loop.time()
-        pending = self.tailer.rescan_pending_in()
-        if pending is not None:
-            timeout = min(timeout, pending)
+        for pending in (self.tailer.rescan_pending_in(), self.tailer.recheck_in()):
+            if pending is not None:
+                timeout = min(timeout, pending)
         items: list[set[str] | _PumpEnded] = []
         if queue.empty() and timeout > 0:
             with contextlib.suppress(TimeoutError):
@@ -510,6 +634,9 @@ class RunWatcher:
         pending = self.tailer.rescan_pending_in()
         if pending is not None and pending <= 0:
             return await asyncio.to_thread(self.tailer.rescan), False
+        recheck = self.tailer.recheck_in()
+        if recheck is not None and recheck <= 0:
+            return await asyncio.to_thread(self.tailer.recheck), False
         return [], False
 
     async def _poll_after(self, delay: float) -> list[RunEvent]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from neuromf_tui.analysis.report import RunReport
 from neuromf_tui.analysis.stats import fmt
 from neuromf_tui.textsafe import printable
@@ -9,8 +11,22 @@ from neuromf_tui.textsafe import printable
 ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵", "ok": "🟢"}
 
 
+_ACTIVE = str.maketrans({ch: "\\" + ch for ch in "\\`*[]<|"})
+"""Characters with which untrusted text could open a link, an image, an HTML tag, a code
+span or emphasis, or end a table cell."""
+
+
 def _cell(text: str) -> str:
-    return printable(text).replace("|", "\\|")
+    """Untrusted text as literal markdown: control characters removed, markup escaped."""
+    return printable(text).translate(_ACTIVE)
+
+
+def _code(text: str) -> str:
+    """Text in a code span fenced by more backticks than it holds (no escapes apply there)."""
+    text = printable(text)
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render(report: RunReport) -> str:
@@ -24,9 +40,10 @@ def render(report: RunReport) -> str:
         facts.append(
             f"**Best epoch:** {summary.best_epoch} (raw loss {fmt(summary.best_raw_loss)})"
         )
-    facts.append(f"**Source:** `{_cell(report.source)}`")
+    facts.append(f"**Source:** {_code(report.source)}")
     if report.state != "ok":
         facts.append(f"**State:** {_cell(report.state)}")
+    facts.extend(f"note: {_cell(problem)}" for problem in report.problems)
     out.extend(f"- {fact}" for fact in facts)
     out.append("")
     if report.findings:

@@ -125,6 +125,9 @@ class FindingsPane(Widget):
         & #findings-open, & #findings-resolved-list { height: auto; }
         & #findings-resolved { padding: 0; border: none; }
         & .finding-resolved { color: $text-muted; padding: 0 1; }
+        & #findings-notes { padding: 0; border: none; }
+        & #findings-notes-list { height: auto; }
+        & .finding-note { color: $text-warning; padding: 0 1; }
     }
     """
 
@@ -160,6 +163,7 @@ class FindingsPane(Widget):
         self._seen: dict[str, set[str]] = {}
         self._versions: dict[str, int] = {}
         self._resolved_signature: tuple[object, ...] = ()
+        self._notes: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         with _FindingsScroll(id="findings-scroll"):
@@ -167,9 +171,12 @@ class FindingsPane(Widget):
             yield Vertical(id="findings-open")
             with Collapsible(title="0 resolved", collapsed=True, id="findings-resolved"):
                 yield Vertical(id="findings-resolved-list")
+            with Collapsible(title="0 file notes", collapsed=True, id="findings-notes"):
+                yield Vertical(id="findings-notes-list")
 
     def on_mount(self) -> None:
         self.query_one("#findings-resolved", Collapsible).display = False
+        self.query_one("#findings-notes", Collapsible).display = False
 
     # --- public API ----------------------------------------------------------------------
     @property
@@ -186,6 +193,7 @@ class FindingsPane(Widget):
             state.display = True
             self._show_open([], set())
             self._show_resolved([])
+            self._show_notes(())
             return
         seen = self._seen.get(snapshot.name)
         current = {f.id for f in snapshot.findings}
@@ -207,6 +215,7 @@ class FindingsPane(Widget):
             state.update(NO_FINDINGS)
         self._show_open(list(snapshot.findings), new)
         self._show_resolved(list(snapshot.resolved))
+        self._show_notes(snapshot.problems)
 
     def clear_new(self) -> None:
         """Drop the "just raised" highlight from every finding."""
@@ -251,6 +260,21 @@ class FindingsPane(Widget):
         body.mount_all(
             Static(self._resolved_line(f), classes="finding-resolved", markup=False)
             for f in resolved
+        )
+
+    def _show_notes(self, problems: tuple[str, ...]) -> None:
+        """What the loader could not read in the run's files (bad records, wrong-typed
+        fields), one line each, folded away: the user learns why a metric or epoch is missing."""
+        collapsible = self.query_one("#findings-notes", Collapsible)
+        collapsible.display = bool(problems)
+        if problems == self._notes:
+            return
+        self._notes = problems
+        collapsible.title = f"{len(problems)} file note{'s' if len(problems) != 1 else ''}"
+        body = self.query_one("#findings-notes-list", Vertical)
+        body.remove_children()
+        body.mount_all(
+            Static(printable(problem), classes="finding-note", markup=False) for problem in problems
         )
 
     @staticmethod

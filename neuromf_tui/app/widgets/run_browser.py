@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -40,6 +41,8 @@ STATUS_MARKS: dict[RunStatus, str] = {
 }
 HEALTH_MARKS: dict[str, str] = {"critical": "✖", "warning": "▲", "info": "•", "ok": " "}
 AGE_REFRESH_SECONDS = 10.0
+NAME_KEPT = 12
+"""Cells of a run's name kept beside a file-trouble tag; with less room a "!" stands in."""
 WIDE_MIN_WIDTH = 44
 """Below this many cells the phase and the planned epochs are dropped to leave room for names."""
 
@@ -87,6 +90,7 @@ class RunBrowser(Widget):
         "run-browser--info",
         "run-browser--ok",
         "run-browser--detail",
+        "run-browser--notice",
     )
     COMPONENT_CLASSES: ClassVar[set[str]] = set(_COLOURED)
 
@@ -116,6 +120,7 @@ class RunBrowser(Widget):
         & > .run-browser--info { color: $text-primary; }
         & > .run-browser--ok { color: $text-success; }
         & > .run-browser--detail { color: $text-muted; }
+        & > .run-browser--notice { color: $text-warning; text-style: italic; }
     }
     """
 
@@ -262,7 +267,18 @@ class RunBrowser(Widget):
             health = snapshot.health
             text.append(HEALTH_MARKS.get(health, "?"), self._style(health))
             text.append(" ")
-            text.append(fit(printable(snapshot.name), name_w, keep="tail"))
+            # The summary's trouble ("missing 14:02") shares the name's room; where the name
+            # would be cut short for it, a "!" stands for it (the header says it in full).
+            name, tag = printable(snapshot.name), snapshot.notice_tag
+            room = name_w - cell_len(tag) - 1 if tag else name_w
+            if tag and room >= min(cell_len(name), NAME_KEPT):
+                text.append(fit(name, room, keep="tail"))
+                text.append(" " + tag, self._style("notice"))
+            elif tag and name_w >= 3:
+                text.append(fit(name, name_w - 2, keep="tail"))
+                text.append(" !", self._style("notice"))
+            else:
+                text.append(fit(name, name_w, keep="tail"))
             text.append(" " + epoch.rjust(epoch_w), detail)
             if wide:
                 text.append(" " + fit(snapshot.phase or "", phase_w), detail)
