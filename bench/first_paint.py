@@ -68,6 +68,11 @@ def main() -> None:
         "TERM": "xterm-256color",
     }
     exe = sys.executable
+    # Installed packages carry their bytecode; with PYTHONDONTWRITEBYTECODE set, an editable
+    # checkout would recompile every changed module at each start and measure the compiler.
+    subprocess.run(
+        [exe, "-m", "compileall", "-q", str(HERE.parent / "neuromf_tui"), str(HERE)], check=True
+    )
     ours = [exe, "-m", "neuromf_tui", str(args.root)]
     base = [exe, str(HERE / "baseline_app.py"), str(summary)]
     a_times: list[float] = []
