@@ -138,3 +138,36 @@ def screen_text(app: NeuroMFApp) -> str:
     console = Console(width=width, height=height, file=io.StringIO(), record=True)
     console.print(app.screen._compositor.render_update(full=True))
     return console.export_text()
+
+
+async def run_palette(
+    pilot: Pilot[None],
+    query: str,
+    expected: str,
+    before_enter: Callable[[NeuroMFApp], None] | None = None,
+) -> None:
+    """ctrl+p, type ``query``, wait until ``expected`` is the highlighted hit, enter.
+
+    ``before_enter`` checks the app with the palette open (e.g. that no markup leaked).
+    """
+    from textual.command import CommandList, CommandPalette
+
+    app = pilot.app
+    assert isinstance(app, NeuroMFApp)
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), timeout=5.0)
+    await pilot.press(*query)
+
+    def offered() -> bool:
+        hits = app.screen.query_one(CommandList)
+        if hits.highlighted is None or not hits.option_count:
+            return False
+        prompt = str(hits.get_option_at_index(hits.highlighted).prompt)
+        return prompt.splitlines()[0] == expected  # the hit's help line follows
+
+    await wait_until(pilot, offered, timeout=5.0)
+    if before_enter is not None:
+        before_enter(app)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette), timeout=5.0)
+    await settle(pilot)

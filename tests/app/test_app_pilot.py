@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -34,10 +33,10 @@ from tests.app.conftest import (
     PHASE4C,
     RUN_COUNT,
     copy_runs,
+    run_palette,
     screen_text,
     settle,
     wait_loaded,
-    wait_until,
 )
 
 pytestmark = pytest.mark.anyio
@@ -350,26 +349,6 @@ async def test_help_lists_every_action_and_closes(
         await pilot.press("escape")
         assert len(app.screen_stack) == 1
         assert app.is_running
-
-
-async def run_palette(pilot: Pilot[None], query: str, expected: str) -> None:
-    """ctrl+p, type ``query``, wait until ``expected`` is the highlighted hit, enter."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), timeout=5.0)
-    await pilot.press(*query)
-
-    def offered() -> bool:
-        hits = app.screen.query_one(CommandList)
-        if hits.highlighted is None or not hits.option_count:
-            return False
-        prompt = str(hits.get_option_at_index(hits.highlighted).prompt)
-        return prompt.splitlines()[0] == expected  # the hit's help line follows
-
-    await wait_until(pilot, offered, timeout=5.0)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette), timeout=5.0)
-    await settle(pilot)
 
 
 async def test_palette_opens_runs_and_shows_metrics(

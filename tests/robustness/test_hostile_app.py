@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Collapsible, OptionList
 
@@ -23,7 +22,7 @@ from neuromf_tui.app.widgets.chart import MetricChart
 from neuromf_tui.app.widgets.epoch_inspector import EpochInspector
 from neuromf_tui.app.widgets.findings_pane import FindingItem
 from neuromf_tui.app.widgets.metric_list import MetricRows
-from tests.app.conftest import screen_text, settle, wait_loaded, wait_until
+from tests.app.conftest import run_palette, screen_text, settle, wait_loaded, wait_until
 from tests.robustness.hostile import (
     EPOCHS,
     METRIC_KEYS,
@@ -74,25 +73,8 @@ async def select(pilot: Pilot[None], name: str) -> None:
     await settle(pilot)
 
 
-async def palette_pick(pilot: Pilot[None], query: str, expected: str) -> None:
-    """Type ``query`` in the palette; the highlighted hit must read ``expected``; choose it."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), timeout=5.0)
-    await pilot.press(*query)
-
-    def offered() -> bool:
-        hits = app.screen.query_one(CommandList)
-        if hits.highlighted is None or not hits.option_count:
-            return False
-        prompt = str(hits.get_option_at_index(hits.highlighted).prompt)
-        return prompt.splitlines()[0] == expected
-
-    await wait_until(pilot, offered, timeout=5.0)
+def clean_screen(app: NeuroMFApp) -> None:
     assert_clean(screen_text(app))
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette), timeout=5.0)
-    await settle(pilot)
 
 
 @pytest.fixture
@@ -126,7 +108,7 @@ async def test_every_view_shows_hostile_strings_literally_and_nothing_acts(
             await settle(pilot)
             assert app.is_running
             assert app.selected_run == run_list.get_option_at_index(index).id
-        await palette_pick(pilot, "run [@", f"open run {CLICK}")
+        await run_palette(pilot, "run [@", f"open run {CLICK}", clean_screen)
         assert app.is_running and app.selected_run == CLICK
 
         # Metric list and chart title for each hostile key; clicks on them only select.
@@ -142,7 +124,7 @@ async def test_every_view_shows_hostile_strings_literally_and_nothing_acts(
                 await pilot.click(rows)
                 await settle(pilot)
                 assert app.is_running
-        await palette_pick(pilot, "metric [@", f"show metric {NAN_KEY}")
+        await run_palette(pilot, "metric [@", f"show metric {NAN_KEY}", clean_screen)
         assert app.metric == NAN_KEY
 
         # Compare: the legend names the marked hostile runs.
