@@ -20,10 +20,7 @@ from typing import Any
 from neuromf_tui.data.catalogue import HEADLINE_METRICS, describe
 from neuromf_tui.data.discover import RunRef, discover_runs, epoch_files
 from neuromf_tui.data.flatten import flatten_record
-from neuromf_tui.data.summary_file import FileState, SummaryFile
-
-_CUT_SHORT = (FileState.WRITING, FileState.CUT)
-"""A summary cut short says nothing about later epochs: their per-epoch files count."""
+from neuromf_tui.data.summary_file import SummaryFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +106,7 @@ def _newer_epoch_records(
     newer = []
     for epoch in extra:
         try:
-            # Older than the summary yet past its end: left over from before a restart.
-            trusted = summary.state in _CUT_SHORT or summary.mtime is None
-            if not trusted and os.stat(files[epoch]).st_mtime < summary.mtime:
+            if summary.outdates(files[epoch]):
                 return None
             record = json.loads(files[epoch].read_bytes())
         except (OSError, ValueError, RecursionError):

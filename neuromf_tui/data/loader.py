@@ -226,9 +226,7 @@ class RunSource:
             return
         first = min(rows) if rows else None
         last = max(rows) if rows else None
-        summary_mtime = self._summary.mtime if self._summary is not None else None
-        if self._summary is not None and self._summary.state in (FileState.WRITING, FileState.CUT):
-            summary_mtime = None  # a cut-short aggregate says nothing about later epochs
+        summary = self._summary
         if first is not None and first > min(files):
             self.restarts.insert(0, first)
         newest = max(files)
@@ -236,9 +234,9 @@ class RunSource:
             if epoch in rows:
                 continue
             path = files[epoch]
-            if last is not None and epoch > last and summary_mtime is not None:
+            if last is not None and epoch > last and summary is not None:
                 try:
-                    if os.stat(path).st_mtime < summary_mtime:
+                    if summary.outdates(path):
                         self.superseded.append(epoch)
                         continue
                 except OSError:

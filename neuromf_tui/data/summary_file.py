@@ -85,6 +85,14 @@ class SummaryFile:
         self._tail = b""
         self._complete = False
 
+    def outdates(self, path: Path) -> bool:
+        """Whether a per-epoch file past this summary's last epoch is older than the summary,
+        hence left over from before a restart. A summary cut short says nothing about later
+        epochs. Raises OSError when ``path`` cannot be looked at."""
+        if self.state in (FileState.WRITING, FileState.CUT) or self.mtime is None:
+            return False
+        return os.stat(path).st_mtime < self.mtime
+
     def read(self) -> ReadResult:
         """Take in whatever changed since the last call. Never raises for file content."""
         try:
