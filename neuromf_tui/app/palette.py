@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -32,22 +33,29 @@ def highlight(matcher: Matcher, label: str) -> Content:
     return content
 
 
+def matching(
+    matcher: Matcher,
+    verb: str,
+    names: Iterable[str],
+    action: Callable[[str], object],
+    hint: str,
+) -> Iterator[Hit]:
+    """A hit "<verb> <name>" for every name the query matches, calling ``action(name)``."""
+    for name in sorted(names):
+        label = f"{verb} {printable(name)}"
+        score = matcher.match(label)
+        if score > 0:
+            yield Hit(score, highlight(matcher, label), partial(action, name), help=hint)
+
+
 class RunProvider(Provider):
     """Every run under the root, by name."""
 
     async def search(self, query: str) -> Hits:
         app = cast("NeuroMFApp", self.app)
-        matcher = self.matcher(query)
-        for name in sorted(app.snapshots):
-            label = f"open run {printable(name)}"
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(
-                    score,
-                    highlight(matcher, label),
-                    partial(app.select_run, name),
-                    help="Select this run in the run browser",
-                )
+        hint = "Select this run in the run browser"
+        for hit in matching(self.matcher(query), "open run", app.snapshots, app.select_run, hint):
+            yield hit
 
     async def discover(self) -> Hits:
         app = cast("NeuroMFApp", self.app)
@@ -64,13 +72,7 @@ class MetricProvider(Provider):
         if snapshot is None:
             return
         matcher = self.matcher(query)
-        for name in sorted(snapshot.columns):
-            label = f"show metric {printable(name)}"
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(
-                    score,
-                    highlight(matcher, label),
-                    partial(app.show_metric, name),
-                    help="Chart this metric",
-                )
+        for hit in matching(
+            matcher, "show metric", snapshot.columns, app.show_metric, "Chart this metric"
+        ):
+            yield hit
