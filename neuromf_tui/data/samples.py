@@ -202,24 +202,23 @@ class _Found:
             self.decoded.append(image)
 
 
-def _list_epoch_dir(path: Path, samples: Path, epoch: int, found: _Found) -> None:
+def _listing(path: Path, found: _Found) -> list[os.DirEntry[str]]:
+    """A folder's entries by name; one that cannot be listed is noted and yields none."""
     try:
-        entries = sorted(os.scandir(path), key=lambda e: e.name)
+        return sorted(os.scandir(path), key=lambda e: e.name)
     except OSError as exc:
         found.problems.append(f"{path}: cannot list ({_reason(exc)})")
-        return
-    for entry in entries:
+        return []
+
+
+def _list_epoch_dir(path: Path, samples: Path, epoch: int, found: _Found) -> None:
+    for entry in _listing(path, found):
         if _is_image(entry.name) and not _is_dir(entry):
             found.add_epoch(_image(entry, samples, epoch))
 
 
 def _walk_decoded(path: Path, samples: Path, depth: int, found: _Found) -> None:
-    try:
-        entries = sorted(os.scandir(path), key=lambda e: e.name)
-    except OSError as exc:
-        found.problems.append(f"{path}: cannot list ({_reason(exc)})")
-        return
-    for entry in entries:
+    for entry in _listing(path, found):
         if not found.room():
             return
         if _is_dir(entry):
