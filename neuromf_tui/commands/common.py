@@ -24,6 +24,17 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_path_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional PATH of the commands that open the app (open, serve)."""
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="results root, run folder or training_summary.json (default: current folder)",
+    )
+
+
 def add_poll_option(parser: argparse.ArgumentParser) -> None:
     """``--poll SECONDS`` for the commands that follow files (the app, serve)."""
     parser.add_argument(

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 NAME = "open"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from neuromf_tui.commands.common import add_config_option, add_poll_option
+    from neuromf_tui.commands.common import (
+        add_config_option,
+        add_path_argument,
+        add_poll_option,
+    )
 
     parser = subparsers.add_parser(
         NAME,
         help="open the app on a results root, a run folder or a summary file (default command)",
         description="Open the interactive app. This is what plain 'neuromf-tui PATH' does.",
     )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="results root, run folder or training_summary.json (default: current folder)",
-    )
+    add_path_argument(parser)
     add_poll_option(parser)
     add_config_option(parser)
     parser.set_defaults(func=run)

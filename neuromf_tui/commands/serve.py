@@ -33,7 +33,11 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from neuromf_tui.commands.common import add_config_option, add_poll_option
+    from neuromf_tui.commands.common import (
+        add_config_option,
+        add_path_argument,
+        add_poll_option,
+    )
 
     parser = subparsers.add_parser(
         NAME,
@@ -45,13 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="results root, run folder or training_summary.json (default: current folder)",
-    )
+    add_path_argument(parser)
     parser.add_argument(
         "--host",
         default=DEFAULT_HOST,
